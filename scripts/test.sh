@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs every test suite against the build and prints one summary line:
+# "N passed, N failed". Exits non-zero when anything failed.
+# MODE selects the build (release by default); KEEL_BIN overrides the server.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mode="${MODE:-release}"
+export KEEL_BIN="${KEEL_BIN:-$PWD/build/$mode/keel}"
+python=/usr/bin/python3
+passed=0
+failed=0
+log_dir=$(mktemp -d /tmp/keel-test.XXXXXX)
+
+count_criterion() {  # "Synthesis: Tested: 10 | Passing: 9 | Failing: 1 | Crashing: 0"
+    local line
+    line=$(grep -a "Synthesis:" "$1" | tail -n 1)
+    local ok bad crash
+    ok=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$line")
+    bad=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' <<<"$line")
+    crash=$(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' <<<"$line")
+    echo "${ok:-0} $(( ${bad:-0} + ${crash:-0} ))"
+}
+
+count_plain() {  # last "N passed, M failed" line
+    local line
+    line=$(grep -aE '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+    local ok bad
+    ok=$(sed -nE 's/.*\b([0-9]+) passed.*/\1/p' <<<"$line")
+    bad=$(sed -nE 's/.*\b([0-9]+) failed.*/\1/p' <<<"$line")
+    echo "${ok:-0} ${bad:-0}"
+}
+
+count_pytest() {  # "== 12 passed, 1 failed, 2 skipped in 3.1s =="
+    local line
+    line=$(grep -aE '^=+ .*(passed|failed|error).* in [0-9.]+s' "$1" | tail -n 1)
+    local ok bad errors
+    ok=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+')
+    bad=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+')
+    errors=$(grep -oE '[0-9]+ errors?' <<<"$line" | grep -oE '[0-9]+')
+    echo "${ok:-0} $(( ${bad:-0} + ${errors:-0} ))"
+}
+
+record() {  # name, status, "passed failed"
+    local name=$1 status=$2 ok bad
+    read -r ok bad <<<"$3"
+    if [ "$status" -ne 0 ] && [ "$bad" -eq 0 ]; then
+        bad=1   # a suite that crashed or found nothing to count still fails
+    fi
+    passed=$((passed + ok))
+    failed=$((failed + bad))
+    printf '%-28s %5d passed %5d failed\n' "$name" "$ok" "$bad"
+}
+
+for binary in build/"$mode"/tests/test_*; do
+    [ -x "$binary" ] || continue
+    name="unit/$(basename "$binary")"
+    "$binary" --jobs 1 >"$log_dir/$(basename "$binary").log" 2>&1
+    status=$?
+    [ $status -ne 0 ] && tail -n 40 "$log_dir/$(basename "$binary").log"
+    record "$name" $status "$(count_criterion "$log_dir/$(basename "$binary").log")"
+done
+
+if [ -d tests/integration ]; then
+    $python -m pytest tests/integration -q -p no:cacheprovider >"$log_dir/integration.log" 2>&1
+    status=$?
+    if [ $status -eq 5 ]; then status=1; fi   # no tests collected is a failure
+    [ $status -ne 0 ] && tail -n 60 "$log_dir/integration.log"
+    record "integration" $status "$(count_pytest "$log_dir/integration.log")"
+fi
+
+for script in tests/transcript/run.sh tests/benchmark/run.sh; do
+    [ -x "$script" ] || continue
+    name=$(basename "$(dirname "$script")")
+    "$script" >"$log_dir/$name.log" 2>&1
+    status=$?
+    [ $status -ne 0 ] && tail -n 40 "$log_dir/$name.log"
+    record "$name" $status "$(count_plain "$log_dir/$name.log")"
+done
+
+echo "logs: $log_dir"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,151 @@
+/*
+ * cmd_command.c: COMMAND, COMMAND COUNT, COMMAND INFO, COMMAND DOCS and
+ * COMMAND LIST, all generated from the command table.
+ */
+#include "commands.h"
+
+#define COMMAND_FLAG_NAMES_MAX 16u
+
+struct flag_name {
+    uint32_t flag;
+    const char *name;
+};
+
+static const struct flag_name flag_names[] = {
+    { CMD_WRITE, "write" },       { CMD_READONLY, "readonly" }, { CMD_DENYOOM, "denyoom" },
+    { CMD_ADMIN, "admin" },       { CMD_PUBSUB, "pubsub" },     { CMD_NOSCRIPT, "noscript" },
+    { CMD_BLOCKING, "blocking" }, { CMD_LOADING, "loading" },   { CMD_STALE, "stale" },
+    { CMD_FAST, "fast" },         { CMD_NOAUTH, "no_auth" },    { CMD_NO_MULTI, "no_multi" },
+    { CMD_ALLOW_BUSY, "allow_busy" },
+};
+
+static void command_reply_categories(struct client *client, const struct command *command) {
+    const char *categories[6];
+    uint32_t count = 0;
+    if (command->flags & CMD_WRITE) {
+        categories[count++] = "@write";
+    }
+    if (command->flags & CMD_READONLY) {
+        categories[count++] = "@read";
+    }
+    if (strcmp(command->group, "generic") == 0) {
+        categories[count++] = "@keyspace";
+    } else if (strcmp(command->group, "server") != 0) {
+        categories[count++] = strcmp(command->group, "string") == 0 ? "@string"
+                              : strcmp(command->group, "list") == 0 ? "@list" : "@connection";
+    }
+    if (command->flags & CMD_ADMIN) {
+        categories[count++] = "@admin";
+        categories[count++] = "@dangerous";
+    }
+    categories[count++] = (command->flags & CMD_FAST) ? "@fast" : "@slow";
+    ASSERT(count <= ARRAY_COUNT(categories));
+    reply_set(&client->reply, count);
+    for (uint32_t index = 0; index < count; index++) {
+        reply_simple(&client->reply, categories[index]);
+    }
+}
+
+static void command_reply_info(struct client *client, const struct command *command) {
+    uint32_t flag_count = 0;
+    for (uint32_t index = 0; index < ARRAY_COUNT(flag_names); index++) {
+        flag_count += (command->flags & flag_names[index].flag) ? 1u : 0u;
+    }
+    ASSERT(flag_count <= COMMAND_FLAG_NAMES_MAX);
+    reply_array(&client->reply, 10);
+    reply_bulk_cstr(&client->reply, command->name);
+    reply_integer(&client->reply, command->arity);
+    reply_set(&client->reply, flag_count);
+    for (uint32_t index = 0; index < ARRAY_COUNT(flag_names); index++) {
+        if (command->flags & flag_names[index].flag) {
+            reply_simple(&client->reply, flag_names[index].name);
+        }
+    }
+    reply_integer(&client->reply, command->first_key);
+    reply_integer(&client->reply, command->last_key);
+    reply_integer(&client->reply, command->key_step);
+    command_reply_categories(client, command);
+    reply_empty_array(&client->reply); /* tips */
+    reply_empty_array(&client->reply); /* key specifications */
+    reply_empty_array(&client->reply); /* subcommands */
+}
+
+static void command_reply_docs(struct client *client, const struct command *command) {
+    reply_bulk_cstr(&client->reply, command->name);
+    reply_map(&client->reply, 3);
+    reply_bulk_cstr(&client->reply, "summary");
+    reply_bulk_cstr(&client->reply, command->summary);
+    reply_bulk_cstr(&client->reply, "since");
+    reply_bulk_cstr(&client->reply, command->since);
+    reply_bulk_cstr(&client->reply, "group");
+    reply_bulk_cstr(&client->reply, command->group);
+}
+
+static void command_info(struct client *client, bool docs) {
+    uint32_t total = commands_count();
+    if (client->argv.count == 2) {
+        if (docs) {
+            reply_map(&client->reply, total);
+        } else {
+            reply_array(&client->reply, total);
+        }
+        for (uint32_t index = 0; index < total; index++) {
+            if (docs) {
+                command_reply_docs(client, commands_get(index));
+            } else {
+                command_reply_info(client, commands_get(index));
+            }
+        }
+        return;
+    }
+    uint32_t found = 0;
+    for (uint32_t index = 2; index < client->argv.count; index++) {
+        found += commands_lookup(client_arg(client, index)) != NULL ? 1u : 0u;
+    }
+    if (docs) {
+        reply_map(&client->reply, found);
+    } else {
+        reply_array(&client->reply, client->argv.count - 2);
+    }
+    for (uint32_t index = 2; index < client->argv.count; index++) {
+        const struct command *command = commands_lookup(client_arg(client, index));
+        if (command == NULL) {
+            if (!docs) {
+                reply_null_array(&client->reply);
+            }
+        } else if (docs) {
+            command_reply_docs(client, command);
+        } else {
+            command_reply_info(client, command);
+        }
+    }
+}
+
+void cmd_command(struct client *client) {
+    if (client->argv.count == 1) {
+        client->argv.count = 2; /* COMMAND alone is COMMAND INFO of everything. */
+        command_info(client, false);
+        client->argv.count = 1;
+        return;
+    }
+    struct slice sub = client_arg(client, 1);
+    if (slice_equal_nocase(sub, "count")) {
+        if (client->argv.count != 2) {
+            command_reply_arity(client, "command|count");
+            return;
+        }
+        reply_integer(&client->reply, commands_count());
+    } else if (slice_equal_nocase(sub, "info")) {
+        command_info(client, false);
+    } else if (slice_equal_nocase(sub, "docs")) {
+        command_info(client, true);
+    } else if (slice_equal_nocase(sub, "list")) {
+        reply_array(&client->reply, commands_count());
+        for (uint32_t index = 0; index < commands_count(); index++) {
+            reply_bulk_cstr(&client->reply, commands_get(index)->name);
+        }
+    } else {
+        reply_errorf(&client->reply, "ERR unknown subcommand '%.*s'. Try COMMAND HELP.",
+                     (int)MIN(sub.size, 128u), (const char *)sub.ptr);
+    }
+}

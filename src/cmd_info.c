@@ -1,0 +1,312 @@
+/*
+ * cmd_info.c: INFO, CONFIG and COMMAND: the commands that describe keel.
+ * INFO text is built in a fixed buffer on the stack (INFO_TEXT_SIZE_MAX).
+ */
+#include "commands.h"
+
+#include "glob.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define INFO_TEXT_SIZE_MAX ((uint32_t)(32 * 1024))
+#define KEEL_VERSION "0.1.0"
+#define REDIS_COMPATIBLE_VERSION "7.0.15"
+
+struct text {
+    char *data;
+    uint32_t size;
+    uint32_t capacity;
+};
+
+static void text_printf(struct text *text, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void text_printf(struct text *text, const char *format, ...) {
+    ASSERT(text->size <= text->capacity);
+    va_list arguments;
+    va_start(arguments, format);
+    int written = vsnprintf(text->data + text->size, text->capacity - text->size, format,
+                            arguments);
+    va_end(arguments);
+    ASSERT(written >= 0);
+    text->size = MIN(text->capacity - 1, text->size + (uint32_t)written);
+}
+
+static void format_human(char *buffer, uint32_t size, uint64_t bytes) {
+    double value = (double)bytes;
+    if (bytes < 1024) {
+        snprintf(buffer, size, "%lluB", (unsigned long long)bytes);
+    } else if (bytes < MIB) {
+        snprintf(buffer, size, "%.2fK", value / 1024);
+    } else if (bytes < GIB) {
+        snprintf(buffer, size, "%.2fM", value / (1024.0 * 1024));
+    } else {
+        snprintf(buffer, size, "%.2fG", value / (1024.0 * 1024 * 1024));
+    }
+}
+
+/* Resident set size from /proc (read with plain system calls: no stdio buffers). */
+static uint64_t process_rss_bytes(void) {
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    char buffer[128];
+    ssize_t size = read(fd, buffer, sizeof(buffer) - 1);
+    close(fd);
+    if (size <= 0) {
+        return 0;
+    }
+    buffer[size] = 0;
+    unsigned long long pages_total = 0;
+    unsigned long long pages_resident = 0;
+    if (sscanf(buffer, "%llu %llu", &pages_total, &pages_resident) != 2) {
+        return 0;
+    }
+    return pages_resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void info_server(struct text *text) {
+    struct utsname name;
+    uname(&name);
+    int64_t uptime_s = (server.now_ms - server.start_ms) / 1000;
+    text_printf(text, "# Server\r\nredis_version:%s\r\nkeel_version:%s\r\nredis_mode:standalone\r\n"
+                "os:%s %s %s\r\narch_bits:64\r\nmultiplexing_api:io_uring\r\n"
+                "process_id:%ld\r\nrun_id:%s\r\ntcp_port:%u\r\nuptime_in_seconds:%lld\r\n"
+                "uptime_in_days:%lld\r\nhz:%u\r\nexecutable:%s\r\nconfig_file:%s\r\n",
+                REDIS_COMPATIBLE_VERSION, KEEL_VERSION, name.sysname, name.release,
+                name.machine, (long)getpid(), server.run_id, server.config.port,
+                (long long)uptime_s, (long long)(uptime_s / 86400), server.config.hz,
+                server.executable, server.config_file);
+}
+
+static void info_clients(struct text *text) {
+    text_printf(text, "# Clients\r\nconnected_clients:%u\r\nmaxclients:%u\r\n"
+                "blocked_clients:0\r\n",
+                server.connected_count, server.config.maxclients);
+}
+
+static void info_memory(struct text *text) {
+    char used_human[32];
+    char peak_human[32];
+    char max_human[32];
+    char rss_human[32];
+    uint64_t rss = process_rss_bytes();
+    format_human(used_human, sizeof(used_human), server.heap.used_size);
+    format_human(peak_human, sizeof(peak_human), server.heap.used_size_peak);
+    format_human(max_human, sizeof(max_human), server.config.maxmemory);
+    format_human(rss_human, sizeof(rss_human), rss);
+    uint64_t held = (uint64_t)(server.heap.page_count - server.heap.free_page_count) *
+                    HEAP_PAGE_SIZE;
+    double fragmentation = server.heap.used_size == 0
+                               ? 1.0 : (double)held / (double)server.heap.used_size;
+    text_printf(text, "# Memory\r\nused_memory:%llu\r\nused_memory_human:%s\r\n"
+                "used_memory_rss:%llu\r\nused_memory_rss_human:%s\r\nused_memory_peak:%llu\r\n"
+                "used_memory_peak_human:%s\r\nmaxmemory:%llu\r\nmaxmemory_human:%s\r\n"
+                "maxmemory_policy:%s\r\nmem_fragmentation_ratio:%.2f\r\n"
+                "heap_pages_total:%u\r\nheap_pages_free:%u\r\nheap_objects:%llu\r\n"
+                "output_chunks_total:%u\r\noutput_chunks_free:%u\r\n"
+                "allocations_after_ready:%llu\r\n",
+                (unsigned long long)server.heap.used_size, used_human,
+                (unsigned long long)rss, rss_human,
+                (unsigned long long)server.heap.used_size_peak, peak_human,
+                (unsigned long long)server.config.maxmemory, max_human,
+                config_policy_name(server.config.maxmemory_policy), fragmentation,
+                server.heap.page_count, server.heap.free_page_count,
+                (unsigned long long)server.heap.object_count, server.output_pool.chunk_count,
+                server.output_pool.free_count,
+                (unsigned long long)arena_allocations_after_seal());
+    for (uint32_t index = 0; index < server.plan.pool_count; index++) {
+        const struct plan_pool *pool = &server.plan.pools[index];
+        text_printf(text, "plan_%s:count=%llu,unit=%llu,bytes=%llu\r\n", pool->name,
+                    (unsigned long long)pool->count, (unsigned long long)pool->unit_size,
+                    (unsigned long long)pool->size);
+    }
+    text_printf(text, "plan_total_bytes:%llu\r\n", (unsigned long long)server.plan.total_size);
+}
+
+static void info_stats(struct text *text) {
+    const struct server_stats *stats = &server.stats;
+    text_printf(text, "# Stats\r\ntotal_connections_received:%llu\r\n"
+                "total_commands_processed:%llu\r\ntotal_net_input_bytes:%llu\r\n"
+                "total_net_output_bytes:%llu\r\nrejected_connections:%llu\r\n"
+                "expired_keys:%llu\r\nevicted_keys:0\r\nkeyspace_hits:%llu\r\n"
+                "keyspace_misses:%llu\r\ntotal_error_replies:%llu\r\n"
+                "client_query_buffer_limit_disconnections:%llu\r\n"
+                "client_output_buffer_limit_disconnections:%llu\r\n",
+                (unsigned long long)stats->connections_received,
+                (unsigned long long)stats->commands_processed,
+                (unsigned long long)stats->net_input_bytes,
+                (unsigned long long)stats->net_output_bytes,
+                (unsigned long long)stats->connections_rejected,
+                (unsigned long long)server.keyspace.expired_keys,
+                (unsigned long long)server.keyspace.keyspace_hits,
+                (unsigned long long)server.keyspace.keyspace_misses,
+                (unsigned long long)stats->error_replies,
+                (unsigned long long)stats->query_limit_disconnections,
+                (unsigned long long)stats->output_limit_disconnections);
+}
+
+static void info_keyspace(struct text *text) {
+    text_printf(text, "# Keyspace\r\n");
+    for (uint32_t index = 0; index < server.keyspace.db_count; index++) {
+        const struct db *db = &server.keyspace.dbs[index];
+        if (db->index.count == 0) {
+            continue;
+        }
+        text_printf(text, "db%u:keys=%llu,expires=%llu,avg_ttl=0\r\n", index,
+                    (unsigned long long)db->index.count, (unsigned long long)db->expires_count);
+    }
+}
+
+struct info_section {
+    const char *name;
+    void (*write)(struct text *text);
+    bool in_default;
+};
+
+static const struct info_section info_sections[] = {
+    { "server", info_server, true }, { "clients", info_clients, true },
+    { "memory", info_memory, true }, { "stats", info_stats, true },
+    { "keyspace", info_keyspace, true },
+};
+
+static bool info_wanted(const struct client *client, const struct info_section *section) {
+    if (client->argv.count == 1) {
+        return section->in_default;
+    }
+    for (uint32_t index = 1; index < client->argv.count; index++) {
+        struct slice name = client_arg(client, index);
+        if (slice_equal_nocase(name, section->name) || slice_equal_nocase(name, "all") ||
+            slice_equal_nocase(name, "everything") || slice_equal_nocase(name, "default")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void cmd_info(struct client *client) {
+    char buffer[INFO_TEXT_SIZE_MAX];
+    struct text text = { .data = buffer, .size = 0, .capacity = INFO_TEXT_SIZE_MAX };
+    buffer[0] = 0;
+    for (uint32_t index = 0; index < ARRAY_COUNT(info_sections); index++) {
+        if (!info_wanted(client, &info_sections[index])) {
+            continue;
+        }
+        if (text.size > 0) {
+            text_printf(&text, "\r\n");
+        }
+        info_sections[index].write(&text);
+    }
+    reply_bulk(&client->reply, buffer, text.size);
+}
+
+/* ==== CONFIG ==== */
+
+static void config_get(struct client *client) {
+    if (client->argv.count < 3) {
+        command_reply_arity(client, "config|get");
+        return;
+    }
+    uint32_t keyword_count = config_keyword_count();
+    uint32_t matched = 0;
+    /* Two passes: count, then write; a keyword matched by two patterns appears once. */
+    for (uint32_t pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            reply_map(&client->reply, matched);
+        }
+        for (uint32_t keyword = 0; keyword < keyword_count; keyword++) {
+            struct slice name = slice_from_cstr(config_keyword_name(keyword));
+            bool hit = false;
+            for (uint32_t index = 2; index < client->argv.count && !hit; index++) {
+                hit = glob_match(client_arg(client, index), name, true);
+            }
+            if (!hit) {
+                continue;
+            }
+            if (pass == 0) {
+                matched++;
+                continue;
+            }
+            char value[CONFIG_VALUE_SIZE_MAX];
+            config_keyword_format(&server.config, keyword, value, sizeof(value));
+            reply_bulk_slice(&client->reply, name);
+            reply_bulk_cstr(&client->reply, value);
+        }
+    }
+}
+
+static void config_apply_side_effects(void) {
+    for (uint32_t index = 0; index < server.untouched_client_index; index++) {
+        struct client *client = &server.clients[index];
+        if (client->state != CLIENT_FREE) {
+            uint64_t pool = (uint64_t)server.output_pool.chunk_count * OUTPUT_CHUNK_DATA_SIZE;
+            uint64_t limit = server.config.output_limit_normal.hard_size;
+            client->output.limit_size = (limit == 0 || limit > pool) ? pool : limit;
+        }
+    }
+}
+
+static void config_set_command(struct client *client) {
+    if (client->argv.count < 4 || client->argv.count % 2 != 0) {
+        command_reply_arity(client, "config|set");
+        return;
+    }
+    struct config candidate = server.config;
+    for (uint32_t index = 2; index < client->argv.count; index += 2) {
+        struct slice name = client_arg(client, index);
+        struct slice value = client_arg(client, index + 1);
+        uint32_t keyword = config_keyword_find((const char *)name.ptr, name.size);
+        char value_text[CONFIG_VALUE_SIZE_MAX];
+        char error[CONFIG_ERROR_SIZE_MAX];
+        if (keyword == UINT32_MAX || value.size >= sizeof(value_text)) {
+            reply_errorf(&client->reply, "ERR Unknown option or number of arguments for "
+                         "CONFIG SET - '%.*s'", (int)MIN(name.size, 128u),
+                         (const char *)name.ptr);
+            return;
+        }
+        memcpy(value_text, value.ptr, value.size);
+        value_text[value.size] = 0;
+        error[0] = 0;
+        if (config_set(&candidate, &server.reserved, keyword, value_text, error) !=
+            CONFIG_SET_OK) {
+            reply_errorf(&client->reply, "ERR CONFIG SET failed (possibly related to argument "
+                         "'%.*s') - %s", (int)MIN(name.size, 128u), (const char *)name.ptr,
+                         error);
+            return;
+        }
+    }
+    server.config = candidate;
+    config_apply_side_effects();
+    reply_ok(&client->reply);
+}
+
+void cmd_config(struct client *client) {
+    struct slice sub = client_arg(client, 1);
+    if (slice_equal_nocase(sub, "get")) {
+        config_get(client);
+    } else if (slice_equal_nocase(sub, "set")) {
+        config_set_command(client);
+    } else if (slice_equal_nocase(sub, "resetstat")) {
+        memset(&server.stats, 0, sizeof(server.stats));
+        server.keyspace.expired_keys = 0;
+        server.keyspace.keyspace_hits = 0;
+        server.keyspace.keyspace_misses = 0;
+        reply_ok(&client->reply);
+    } else if (slice_equal_nocase(sub, "rewrite")) {
+        reply_error(&client->reply, "ERR Rewriting config file is not supported by keel");
+    } else if (slice_equal_nocase(sub, "help")) {
+        reply_array(&client->reply, 4);
+        reply_simple(&client->reply, "CONFIG <subcommand> [<arg> [value] [opt] ...]. "
+                     "Subcommands are:");
+        reply_simple(&client->reply, "GET <pattern>");
+        reply_simple(&client->reply, "SET <directive> <value>");
+        reply_simple(&client->reply, "RESETSTAT");
+    } else {
+        reply_errorf(&client->reply, "ERR unknown subcommand '%.*s'. Try CONFIG HELP.",
+                     (int)MIN(sub.size, 128u), (const char *)sub.ptr);
+    }
+}

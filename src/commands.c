@@ -1,0 +1,210 @@
+/*
+ * commands.c: the command table, dispatch and what handlers share.
+ */
+#include "commands.h"
+
+#include <errno.h>
+#include <math.h>
+
+const char ERROR_SYNTAX[] = "ERR syntax error";
+const char ERROR_WRONGTYPE[] = "WRONGTYPE Operation against a key holding the wrong kind of value";
+const char ERROR_NOT_INTEGER[] = "ERR value is not an integer or out of range";
+const char ERROR_NOT_FLOAT[] = "ERR value is not a valid float";
+const char ERROR_OOM[] = "OOM command not allowed when used memory > 'maxmemory'.";
+const char ERROR_OVERFLOW[] = "ERR increment or decrement would overflow";
+const char ERROR_NOAUTH[] = "NOAUTH Authentication required.";
+const char ERROR_OUT_OF_RANGE_POSITIVE[] = "ERR value is out of range, must be positive";
+const char ERROR_DB_INDEX[] = "ERR DB index is out of range";
+const char ERROR_STRING_TOO_LONG[] = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+
+#define COMMAND_NAME_SIZE_MAX 32u
+#define UNKNOWN_ARGS_SIZE_MAX 128u
+#define DOUBLE_TEXT_SIZE_MAX 5120u
+
+static struct command command_table[] = {
+#define COMMAND(name, handler, arity, flags, first, last, step, group, since, summary) \
+    { name, handler, arity, flags, first, last, step, group, since, summary, 0, 0 },
+#include "commands.def"
+#undef COMMAND
+};
+
+void commands_init(void) {
+    uint32_t count = (uint32_t)ARRAY_COUNT(command_table);
+    ASSERT(count > 0);
+    for (uint32_t index = 0; index < count; index++) {
+        const struct command *command = &command_table[index];
+        ASSERT(strlen(command->name) < COMMAND_NAME_SIZE_MAX);
+        ASSERT(command->arity != 0);
+        ASSERT(command->handler != NULL);
+        if (index > 0) {
+            /* Sorted and unique: lookup is a binary search. */
+            ASSERT(strcmp(command_table[index - 1].name, command->name) < 0);
+        }
+    }
+}
+
+uint32_t commands_count(void) {
+    return (uint32_t)ARRAY_COUNT(command_table);
+}
+
+struct command *commands_get(uint32_t index) {
+    ASSERT(index < commands_count());
+    return &command_table[index];
+}
+
+struct command *commands_lookup(struct slice name) {
+    if (name.size == 0 || name.size >= COMMAND_NAME_SIZE_MAX) {
+        return NULL;
+    }
+    char lower[COMMAND_NAME_SIZE_MAX];
+    for (uint32_t index = 0; index < name.size; index++) {
+        uint8_t c = name.ptr[index];
+        lower[index] = (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
+    }
+    lower[name.size] = 0;
+    uint32_t low = 0;
+    uint32_t high = commands_count();
+    while (low < high) {
+        uint32_t middle = low + (high - low) / 2;
+        int order = strcmp(command_table[middle].name, lower);
+        if (order == 0) {
+            return &command_table[middle];
+        }
+        if (order < 0) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    return NULL;
+}
+
+static void command_reply_unknown(struct client *client) {
+    /* Redis quotes up to 128 bytes of arguments; %s stops at a NUL byte. */
+    char arguments[UNKNOWN_ARGS_SIZE_MAX + 8];
+    uint32_t size = 0;
+    arguments[0] = 0;
+    for (uint32_t index = 1; index < client->argv.count && size < UNKNOWN_ARGS_SIZE_MAX;
+         index++) {
+        struct slice argument = client_arg(client, index);
+        int room = (int)(UNKNOWN_ARGS_SIZE_MAX - size);
+        int precision = (int)MIN((uint32_t)room, argument.size);
+        int written = snprintf(arguments + size, sizeof(arguments) - size, "'%.*s' ",
+                               precision, (const char *)argument.ptr);
+        ASSERT(written >= 0);
+        size = (uint32_t)MIN((uint32_t)written + size, (uint32_t)sizeof(arguments) - 1);
+    }
+    struct slice name = client_arg(client, 0);
+    reply_errorf(&client->reply, "ERR unknown command '%.*s', with args beginning with: %s",
+                 (int)MIN(name.size, 128u), (const char *)name.ptr, arguments);
+}
+
+void command_reply_arity(struct client *client, const char *full_name) {
+    reply_errorf(&client->reply, "ERR wrong number of arguments for '%s' command", full_name);
+}
+
+static bool command_arity_ok(const struct command *command, uint32_t argc) {
+    if (command->arity > 0) {
+        return argc == (uint32_t)command->arity;
+    }
+    return argc >= (uint32_t)(-command->arity);
+}
+
+/* Bytes a write may add: its arguments. Redis checks used memory before running. */
+static bool command_over_memory(const struct client *client) {
+    uint64_t incoming = 0;
+    for (uint32_t index = 1; index < client->argv.count; index++) {
+        incoming += client->argv.items[index].size;
+    }
+    return server.heap.used_size + incoming > server.config.maxmemory;
+}
+
+void commands_dispatch(struct client *client) {
+    ASSERT(client->argv.count > 0);
+    struct command *command = commands_lookup(client_arg(client, 0));
+    if (command == NULL) {
+        command_reply_unknown(client);
+        return;
+    }
+    if (!command_arity_ok(command, client->argv.count)) {
+        command_reply_arity(client, command->name);
+        return;
+    }
+    if (!client->authenticated && (command->flags & CMD_NOAUTH) == 0) {
+        reply_error(&client->reply, ERROR_NOAUTH);
+        return;
+    }
+    if (client->command_discarding) {
+        reply_error(&client->reply, ERROR_OOM);
+        return;
+    }
+    if ((command->flags & CMD_DENYOOM) && command_over_memory(client)) {
+        reply_error(&client->reply, ERROR_OOM);
+        return;
+    }
+    int64_t start_us = clock_now_us();
+    server.keyspace.now_ms = start_us / 1000;
+    server.keyspace.lru_clock = (uint32_t)(start_us / 1000000);
+    command->handler(client);
+    command->calls++;
+    command->duration_us += (uint64_t)(clock_now_us() - start_us);
+}
+
+/* ==== Argument helpers ==== */
+
+bool argument_int64(struct slice text, int64_t *value) {
+    return resp_parse_int64(text.ptr, text.size, value);
+}
+
+bool argument_int64_or_reply(struct client *client, struct slice text, int64_t *value) {
+    if (argument_int64(text, value)) {
+        return true;
+    }
+    reply_error(&client->reply, ERROR_NOT_INTEGER);
+    return false;
+}
+
+bool argument_double(struct slice text, double *value) {
+    ASSERT(value != NULL);
+    if (text.size == 0 || text.size >= DOUBLE_TEXT_SIZE_MAX) {
+        return false;
+    }
+    char buffer[DOUBLE_TEXT_SIZE_MAX];
+    memcpy(buffer, text.ptr, text.size);
+    buffer[text.size] = 0;
+    if (buffer[0] == ' ' || buffer[0] == '\t' || buffer[0] == '\n' || buffer[0] == '\r' ||
+        buffer[0] == '\v' || buffer[0] == '\f') {
+        return false;
+    }
+    char *end = NULL;
+    errno = 0;
+    double parsed = strtod(buffer, &end);
+    if ((uint32_t)(end - buffer) != text.size || isnan(parsed)) {
+        return false;
+    }
+    if (errno == ERANGE && (parsed == HUGE_VAL || parsed == -HUGE_VAL || parsed == 0)) {
+        return false;
+    }
+    *value = parsed;
+    return true;
+}
+
+struct item *command_find(struct client *client, struct slice key, uint64_t *hash) {
+    ASSERT(hash != NULL);
+    *hash = index_hash(key);
+    struct item *item = db_find(&server.keyspace, client->db, key, *hash);
+    if (item == NULL) {
+        server.keyspace.keyspace_misses++;
+    } else {
+        server.keyspace.keyspace_hits++;
+    }
+    return item;
+}
+
+bool command_check_type(struct client *client, const struct item *item, uint8_t type) {
+    if (item == NULL || item->type == type) {
+        return true;
+    }
+    reply_error(&client->reply, ERROR_WRONGTYPE);
+    return false;
+}

@@ -1,0 +1,147 @@
+/*
+ * config.h: keel's configuration. redis.conf keywords from a file (the first
+ * argument) and the same keywords as `--keyword value...` flags, flags applied
+ * after the file. Every value is validated; an error names the keyword and the
+ * reason in one line, before anything is reserved.
+ *
+ * Strings live in fixed arrays inside struct config (no allocation): a value
+ * longer than its array is a configuration error.
+ */
+#pragma once
+
+#include "base.h"
+
+#define CONFIG_STRING_SIZE_MAX 512u
+#define CONFIG_BIND_COUNT_MAX 16u
+#define CONFIG_ERROR_SIZE_MAX 512u
+/*
+ * proto-max-bulk-len may not exceed this: slices and item value sizes are
+ * 32-bit in keel (Redis allows up to LLONG_MAX).
+ */
+#define CONFIG_BULK_SIZE_MAX ((uint64_t)UINT32_MAX)
+
+enum maxmemory_policy {
+    POLICY_NOEVICTION = 0,
+    POLICY_ALLKEYS_LRU,
+    POLICY_ALLKEYS_LFU,
+    POLICY_ALLKEYS_RANDOM,
+    POLICY_VOLATILE_LRU,
+    POLICY_VOLATILE_LFU,
+    POLICY_VOLATILE_RANDOM,
+    POLICY_VOLATILE_TTL,
+};
+
+enum io_backend { IO_BACKEND_AUTO = 0, IO_BACKEND_IO_URING, IO_BACKEND_EPOLL };
+
+enum log_level { LOG_DEBUG = 0, LOG_VERBOSE, LOG_NOTICE, LOG_WARNING, LOG_NOTHING };
+
+struct output_limit {
+    uint64_t hard_size;   /* 0: no hard limit beyond the output pool */
+    uint64_t soft_size;   /* 0: no soft limit */
+    uint64_t soft_seconds;
+};
+
+struct config {
+    /* Network. */
+    uint32_t port;                         /* port 6379; 0 disables TCP (refused: keel needs TCP) */
+    char bind[CONFIG_BIND_COUNT_MAX][64];  /* bind 127.0.0.1 -::1 style list; first entries used */
+    uint32_t bind_count;
+    uint32_t tcp_backlog;                  /* tcp-backlog 511 */
+    uint32_t tcp_keepalive_seconds;        /* tcp-keepalive 300 */
+    uint32_t timeout_seconds;              /* timeout 0 (idle clients never closed) */
+    bool protected_mode;                   /* protected-mode yes */
+
+    /* Sizes fixed by the reservation (can be lowered at run time, never raised). */
+    uint64_t maxmemory;                    /* maxmemory 1gb (keel's default; 0 = the default) */
+    uint32_t maxclients;                   /* maxclients 10000 */
+    uint64_t proto_max_bulk_len;           /* proto-max-bulk-len 512mb (min 1mb) */
+    uint64_t client_query_buffer_limit;    /* client-query-buffer-limit 1gb (min 1mb) */
+    struct output_limit output_limit_normal; /* client-output-buffer-limit normal 256mb 0 0 */
+    struct output_limit output_limit_pubsub; /* client-output-buffer-limit pubsub 32mb 8mb 60 */
+    struct output_limit output_limit_replica; /* ... replica 256mb 64mb 60 (accepted, unused) */
+    uint64_t client_input_buffer_size;     /* client-input-buffer-size 16kb (keel) */
+    uint64_t output_pool_size;             /* output-pool-size 256mb (keel) */
+
+    /* Behaviour. */
+    uint32_t databases;                    /* databases 16 */
+    enum maxmemory_policy maxmemory_policy;/* maxmemory-policy noeviction */
+    uint32_t maxmemory_samples;            /* maxmemory-samples 5 */
+    uint32_t hz;                           /* hz 10 */
+    enum io_backend io_backend;            /* io-backend auto (keel) */
+    bool lock_memory;                      /* lock-memory no (keel) */
+    enum log_level loglevel;               /* loglevel notice */
+    char logfile[CONFIG_STRING_SIZE_MAX];  /* logfile "" (stdout) */
+    bool daemonize;                        /* daemonize no (yes is refused) */
+    char requirepass[CONFIG_STRING_SIZE_MAX];
+    uint32_t requirepass_size;             /* bytes in requirepass (binary safe) */
+    char dir[CONFIG_STRING_SIZE_MAX];      /* dir ./ (accepted, unused until persistence) */
+    char dbfilename[CONFIG_STRING_SIZE_MAX]; /* dbfilename dump.rdb (accepted) */
+    bool appendonly;                       /* appendonly no (yes refused until persistence) */
+};
+
+/* Fills `config` with keel's defaults. */
+void config_defaults(struct config *config);
+
+/*
+ * Applies argv[1..argc) as Redis does: an optional config file first (an
+ * argument not starting with "-"), then `--keyword value...` flags. A flag's
+ * arguments are the entries after it up to the next one starting with "--"
+ * (so `--save ""` passes one empty argument). Also recognises `--check-plan`,
+ * `--version`/`-v` and `--help`/`-h` (reported in *flags; on --version or
+ * --help it returns at once, with the rest of argv unapplied).
+ * Returns true on success; otherwise writes one line "<keyword>: <reason>"
+ * into error (CONFIG_ERROR_SIZE_MAX bytes) and returns false. An error in the
+ * file ends with " (<path>:<line>)". Does not call config_validate.
+ */
+struct config_flags {
+    bool check_plan;
+    bool version;
+    bool help;
+};
+bool config_load(struct config *config, int argc, char **argv, struct config_flags *flags,
+                 char *error);
+
+/* Applies one line of redis.conf syntax (keyword and arguments, quotes honoured). */
+bool config_apply_line(struct config *config, const char *line, char *error);
+
+/* Parses "100", "1k", "1kb", "5mb", "2gb" (case-insensitive; k=1000, kb=1024, as Redis). */
+bool config_parse_size(const char *text, uint64_t *size);
+
+/* Cross-field validation after everything is applied (for example maxclients >= 1). */
+bool config_validate(const struct config *config, char *error);
+
+/*
+ * CONFIG GET / CONFIG SET support. The keyword table is public so that
+ * CONFIG GET can match glob patterns against the names.
+ */
+#define CONFIG_VALUE_SIZE_MAX 1100u
+uint32_t config_keyword_count(void);
+const char *config_keyword_name(uint32_t keyword_index);
+/* Formats the current value as CONFIG GET shows it (e.g. "100mb" shown as bytes "104857600"). */
+void config_keyword_format(const struct config *config, uint32_t keyword_index, char *value,
+                           uint32_t value_size_max);
+/* Finds a keyword by name, case-insensitively, including aliases; UINT32_MAX if absent. */
+uint32_t config_keyword_find(const char *name, uint32_t name_size);
+/* The keyword's alias (Redis 7 lists aliases in CONFIG GET too), or NULL if it has none. */
+const char *config_keyword_alias(uint32_t keyword_index);
+
+enum config_set_status {
+    CONFIG_SET_OK = 0,
+    CONFIG_SET_UNKNOWN,        /* no such keyword */
+    CONFIG_SET_IMMUTABLE,      /* can't set immutable config */
+    CONFIG_SET_INVALID,        /* the value does not parse or is out of range */
+    CONFIG_SET_ABOVE_RESERVED, /* raising a size past the reservation made at startup */
+    CONFIG_SET_PROTECTED,      /* can't set protected config (dir, dbfilename, as Redis) */
+};
+/*
+ * Sets one keyword at run time. `reserved` is the configuration the memory
+ * plan was built from: sizes fixed by the reservation may not exceed it
+ * (`maxmemory 0` sets the reserved maxmemory). Keywords Redis takes as a list
+ * (bind, save, client-output-buffer-limit) split `value` at single spaces.
+ * On failure the config is unchanged and error holds Redis's reason text
+ * (what follows " - " in Redis's reply), without the keyword.
+ */
+enum config_set_status config_set(struct config *config, const struct config *reserved,
+                                  uint32_t keyword_index, const char *value, char *error);
+
+const char *config_policy_name(enum maxmemory_policy policy);

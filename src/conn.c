@@ -1,0 +1,763 @@
+/*
+ * conn.c: clients and the event loop.
+ *
+ * One loop turn:
+ *   1. io_wait submits every queued operation and collects completions;
+ *   2. each completion only records facts (bytes received, bytes sent, a new
+ *      socket) and puts its client on the ready list;
+ *   3. every ready client then parses and runs its commands (at most
+ *      CLIENT_COMMANDS_PER_TURN_MAX), and queues at most one send and one
+ *      receive for the next io_wait;
+ *   4. the cron runs every 1000/hz ms (active expiry, idle timeouts).
+ *
+ * Invariants:
+ * - A client has at most one receive and one send in flight. Its slot is
+ *   reused only after both have completed (tokens carry the slot's
+ *   generation to catch a violation).
+ * - Input is parsed only while no receive is in flight, so the receive never
+ *   races with compaction of the input buffer.
+ * - When the output pool runs low, no client's input is processed
+ *   (backpressure) until sends return chunks to the pool.
+ */
+#include "server.h"
+
+#include "commands.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#define TOKEN_ACCEPT 1u
+#define TOKEN_RECV 2u
+#define TOKEN_SEND 3u
+#define DISCARD_BUFFER_SIZE ((uint32_t)(64 * 1024))
+#define RECV_SIZE_MAX ((uint64_t)(1u << 30))
+
+static const char ERROR_MAXCLIENTS[] = "-ERR max number of clients reached\r\n";
+
+static uint64_t token_make(uint32_t kind, uint32_t slot_index, uint32_t generation) {
+    ASSERT(kind <= 0xff);
+    ASSERT(slot_index < (1u << 24));
+    return (uint64_t)kind | ((uint64_t)slot_index << 8) | ((uint64_t)generation << 32);
+}
+
+/* The free output chunks below which input processing pauses. */
+static uint32_t backpressure_low_chunks(void) {
+    return MAX(2u, server.output_pool.chunk_count / 16);
+}
+
+static bool backpressure_active(void) {
+    return server.output_pool.free_count < backpressure_low_chunks();
+}
+
+static void client_queue(struct client *client) {
+    if (client->queued) {
+        return;
+    }
+    client->queued = true;
+    client->next_ready = CLIENT_NONE;
+    if (server.ready_tail == CLIENT_NONE) {
+        server.ready_head = client->slot_index;
+    } else {
+        server.clients[server.ready_tail].next_ready = client->slot_index;
+    }
+    server.ready_tail = client->slot_index;
+}
+
+/* ==== Opening and closing ==== */
+
+static void client_describe_peer(struct client *client) {
+    struct sockaddr_storage address;
+    socklen_t size = sizeof(address);
+    client->address[0] = 0;
+    if (getpeername(client->fd, (struct sockaddr *)&address, &size) != 0) {
+        return;
+    }
+    char host[INET6_ADDRSTRLEN] = { 0 };
+    uint16_t port = 0;
+    if (address.ss_family == AF_INET) {
+        struct sockaddr_in *ipv4 = (struct sockaddr_in *)&address;
+        inet_ntop(AF_INET, &ipv4->sin_addr, host, sizeof(host));
+        port = ntohs(ipv4->sin_port);
+        snprintf(client->address, sizeof(client->address), "%s:%u", host, port);
+    } else if (address.ss_family == AF_INET6) {
+        struct sockaddr_in6 *ipv6 = (struct sockaddr_in6 *)&address;
+        inet_ntop(AF_INET6, &ipv6->sin6_addr, host, sizeof(host));
+        port = ntohs(ipv6->sin6_port);
+        snprintf(client->address, sizeof(client->address), "[%s]:%u", host, port);
+    }
+}
+
+static void client_configure_socket(int fd) {
+    int enabled = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &enabled, sizeof(enabled));
+    uint32_t keepalive = server.config.tcp_keepalive_seconds;
+    if (keepalive > 0) {
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &enabled, sizeof(enabled));
+        int idle = (int)keepalive;
+        int interval = MAX(1, idle / 3);
+        int count = 3;
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+    }
+}
+
+static uint64_t client_output_limit(void) {
+    uint64_t pool_size = (uint64_t)server.output_pool.chunk_count * OUTPUT_CHUNK_DATA_SIZE;
+    uint64_t limit = server.config.output_limit_normal.hard_size;
+    if (limit == 0 || limit > pool_size) {
+        limit = pool_size;
+    }
+    return limit;
+}
+
+static void client_refuse(int fd) {
+    /* The table is full: answer as Redis does, without a slot, and close. */
+    ssize_t sent = send(fd, ERROR_MAXCLIENTS, sizeof(ERROR_MAXCLIENTS) - 1,
+                        MSG_DONTWAIT | MSG_NOSIGNAL);
+    (void)sent;
+    close(fd);
+    server.stats.connections_rejected++;
+}
+
+/* A free slot: a released one, else one never used (its memory untouched until now). */
+static struct client *client_slot_acquire(void) {
+    struct client *client;
+    if (server.free_client_head != CLIENT_NONE) {
+        client = &server.clients[server.free_client_head];
+        server.free_client_head = client->next_ready;
+    } else {
+        ASSERT(server.untouched_client_index < server.client_count);
+        uint32_t index = server.untouched_client_index++;
+        client = &server.clients[index];
+        memset(client, 0, sizeof(*client));
+        client->slot_index = index;
+        client->input_fixed = server.client_inputs +
+                              (uint64_t)index * server.reserved.client_input_buffer_size;
+    }
+    ASSERT(client->state == CLIENT_FREE);
+    return client;
+}
+
+static void client_open(int fd) {
+    ASSERT(fd >= 0);
+    server.stats.connections_received++;
+    if (server.connected_count >= server.config.maxclients) {
+        client_refuse(fd);
+        return;
+    }
+    struct client *client = client_slot_acquire();
+    server.connected_count++;
+    client->fd = fd;
+    client->state = CLIENT_OPEN;
+    client->id = ++server.next_client_id;
+    client->recv_in_flight = false;
+    client->send_in_flight = false;
+    client->has_input = false;
+    client->queued = false;
+    client->authenticated = server.config.requirepass_size == 0;
+    client->input_large = false;
+    client->command_discarding = false;
+    client->big_arg_active = false;
+    client->paused = false;
+    client->db_index = 0;
+    client->db = &server.keyspace.dbs[0];
+    client->input = client->input_fixed;
+    client->input_capacity = (uint32_t)server.reserved.client_input_buffer_size;
+    client->input_end = 0;
+    resp_parser_reset(&client->parser);
+    client->argv.items = client->argv_inline;
+    client->argv.count = 0;
+    client->argv.capacity = CLIENT_ARGV_INLINE_COUNT;
+    client->big_arg = NULL;
+    client->big_arg_received = 0;
+    client->command_size = 0;
+    output_init(&client->output, client_output_limit());
+    client->reply = (struct reply){ .pool = &server.output_pool, .output = &client->output,
+                                    .protocol = 2, .error_count = 0 };
+    client->send_size = 0;
+    client->commands_processed = 0;
+    client->created_ms = server.now_ms;
+    client->last_interaction_ms = server.now_ms;
+    client->last_command_index = 0;
+    client->name[0] = 0;
+    client_configure_socket(fd);
+    client_describe_peer(client);
+    client_queue(client);
+}
+
+static void client_release_argv(struct client *client) {
+    for (uint32_t index = 0; index < client->argv.count; index++) {
+        const uint8_t *ptr = client->argv.items[index].ptr;
+        bool in_input = ptr >= client->input && ptr <= client->input + client->input_capacity;
+        if (ptr != NULL && !in_input) {
+            heap_free(&server.heap, (void *)ptr);
+        }
+    }
+    client->argv.count = 0;
+    if (client->argv.items != client->argv_inline) {
+        heap_free(&server.heap, client->argv.items);
+        client->argv.items = client->argv_inline;
+        client->argv.capacity = CLIENT_ARGV_INLINE_COUNT;
+    }
+}
+
+static void client_release(struct client *client) {
+    ASSERT(client->state == CLIENT_CLOSING);
+    ASSERT(!client->recv_in_flight && !client->send_in_flight);
+    close(client->fd);
+    client_release_argv(client);
+    if (client->big_arg != NULL) {
+        heap_free(&server.heap, client->big_arg);
+        client->big_arg = NULL;
+    }
+    if (client->input_large) {
+        heap_free(&server.heap, client->input);
+        client->input_large = false;
+    }
+    output_release(&server.output_pool, &client->output);
+    client->fd = -1;
+    client->state = CLIENT_FREE;
+    client->generation++;
+    client->next_ready = server.free_client_head;
+    server.free_client_head = client->slot_index;
+    ASSERT(server.connected_count > 0);
+    server.connected_count--;
+}
+
+void client_close_now(struct client *client) {
+    ASSERT(client->state != CLIENT_FREE);
+    if (client->state != CLIENT_CLOSING) {
+        client->state = CLIENT_CLOSING;
+        /* Completes any receive or send in flight so the slot can be released. */
+        shutdown(client->fd, SHUT_RDWR);
+    }
+    client_queue(client);
+}
+
+void client_close_after_reply(struct client *client) {
+    ASSERT(client->state != CLIENT_FREE);
+    if (client->state == CLIENT_OPEN) {
+        client->state = CLIENT_DRAINING;
+        shutdown(client->fd, SHUT_RD);
+    }
+    client_queue(client);
+}
+
+/* ==== Input ==== */
+
+static void client_protocol_error(struct client *client) {
+    char line[RESP_ERROR_SIZE_MAX + 8];
+    snprintf(line, sizeof(line), "ERR %s", client->parser.error);
+    reply_error(&client->reply, line);
+    client_close_after_reply(client);
+}
+
+static void client_query_limit_close(struct client *client) {
+    server_log(LOG_WARNING, "Closing client that reached max query buffer length");
+    server.stats.query_limit_disconnections++;
+    client_close_now(client);
+}
+
+/* Moves the unparsed input [from, end) to `target` and fixes the parser's pointers. */
+static void client_move_input(struct client *client, uint8_t *target, uint32_t from) {
+    uint32_t size = client->input_end - from;
+    memmove(target, client->input + from, size);
+    resp_parser_relocate(&client->parser, &client->argv, client->input, client->input_end, from,
+                         target);
+    client->input_end = size;
+}
+
+/*
+ * The parser needs more bytes. Make room for them: reset an empty buffer,
+ * slide a partial command to the front, or move it into a larger heap buffer
+ * (the query-buffer limit bounds that). False when the client was closed.
+ */
+static bool client_make_room(struct client *client) {
+    struct resp_parser *parser = &client->parser;
+    uint32_t fixed_capacity = (uint32_t)server.reserved.client_input_buffer_size;
+    if (parser->argc_expected < 0 && parser->cursor == client->input_end) {
+        parser->cursor = 0;
+        parser->command_start = 0;
+        client->input_end = 0;
+        if (client->input_large) {
+            heap_free(&server.heap, client->input);
+            client->input = client->input_fixed;
+            client->input_capacity = fixed_capacity;
+            client->input_large = false;
+        }
+        return true;
+    }
+    if (client->input_end < client->input_capacity) {
+        return true;
+    }
+    if (parser->command_start > 0) {
+        client_move_input(client, client->input, parser->command_start);
+        return true;
+    }
+    uint64_t capacity = (uint64_t)client->input_capacity * 2;
+    if (capacity > server.config.client_query_buffer_limit || capacity > UINT32_MAX / 2) {
+        client_query_limit_close(client);
+        return false;
+    }
+    uint8_t *larger = heap_alloc(&server.heap, capacity);
+    if (larger == NULL) {
+        server_log(LOG_WARNING, "Closing client: no memory left for its query buffer");
+        client_close_now(client);
+        return false;
+    }
+    uint8_t *old_input = client->input;
+    bool old_large = client->input_large;
+    client_move_input(client, larger, 0);
+    client->input = larger;
+    client->input_capacity = (uint32_t)capacity;
+    client->input_large = true;
+    if (old_large) {
+        heap_free(&server.heap, old_input);
+    }
+    return true;
+}
+
+static bool client_grow_argv(struct client *client) {
+    struct resp_argv *argv = &client->argv;
+    uint64_t needed = client->parser.argv_needed;
+    ASSERT(needed > argv->capacity);
+    uint64_t capacity = MAX((uint64_t)argv->capacity * 2, MIN(needed, CLIENT_ARGV_INITIAL_MAX));
+    capacity = MAX(capacity, needed);
+    if (client->parser.argc_expected > 0) {
+        capacity = MIN(capacity, (uint64_t)client->parser.argc_expected);
+    }
+    struct slice *items = heap_alloc(&server.heap, capacity * sizeof(struct slice));
+    if (items == NULL) {
+        server_log(LOG_WARNING, "Closing client: no memory left for its arguments");
+        client_close_now(client);
+        return false;
+    }
+    memcpy(items, argv->items, argv->count * sizeof(struct slice));
+    if (argv->items != client->argv_inline) {
+        heap_free(&server.heap, argv->items);
+    }
+    argv->items = items;
+    argv->capacity = (uint32_t)capacity;
+    return true;
+}
+
+static void client_big_arg_finish(struct client *client) {
+    ASSERT(client->big_arg_active);
+    ASSERT(client->big_arg_received == (uint64_t)client->parser.bulk_size);
+    struct resp_argv *argv = &client->argv;
+    ASSERT(argv->count < argv->capacity);
+    argv->items[argv->count++] =
+        (struct slice){ .ptr = client->big_arg, .size = (uint32_t)client->parser.bulk_size };
+    client->big_arg = NULL;
+    client->big_arg_active = false;
+    client->big_arg_received = 0;
+    resp_parser_big_arg_done(&client->parser);
+}
+
+/* A big argument's header was parsed: receive its bytes into their own object. */
+static bool client_big_arg_start(struct client *client) {
+    uint64_t size = (uint64_t)client->parser.bulk_size;
+    client->command_size += size;
+    if (client->command_size > server.config.client_query_buffer_limit) {
+        client_query_limit_close(client);
+        return false;
+    }
+    client->big_arg = heap_alloc(&server.heap, size);
+    if (client->big_arg == NULL) {
+        client->command_discarding = true;
+    }
+    client->big_arg_active = true;
+    uint32_t cursor = client->parser.cursor;
+    uint32_t available = (uint32_t)MIN((uint64_t)(client->input_end - cursor), size);
+    if (client->big_arg != NULL) {
+        memcpy(client->big_arg, client->input + cursor, available);
+    }
+    memmove(client->input + cursor, client->input + cursor + available,
+            client->input_end - cursor - available);
+    client->input_end -= available;
+    client->big_arg_received = available;
+    if (available == size) {
+        client_big_arg_finish(client);
+    }
+    return true;
+}
+
+/* After a command ran: release its arguments and shrink a large buffer when possible. */
+static void client_command_done(struct client *client) {
+    client_release_argv(client);
+    resp_parser_next_command(&client->parser, &client->argv);
+    client->command_discarding = false;
+    client->command_size = 0;
+    uint32_t fixed_capacity = (uint32_t)server.reserved.client_input_buffer_size;
+    uint32_t remaining = client->input_end - client->parser.cursor;
+    if (client->input_large && remaining <= fixed_capacity) {
+        uint8_t *large = client->input;
+        client_move_input(client, client->input_fixed, client->parser.cursor);
+        client->input = client->input_fixed;
+        client->input_capacity = fixed_capacity;
+        client->input_large = false;
+        heap_free(&server.heap, large);
+    }
+}
+
+static void client_run_command(struct client *client) {
+    ASSERT(client->argv.count > 0);
+    client->last_interaction_ms = server.now_ms;
+    uint64_t errors_before = client->reply.error_count;
+    commands_dispatch(client);
+    server.stats.error_replies += client->reply.error_count - errors_before;
+    server.stats.commands_processed++;
+    client->commands_processed++;
+    client_command_done(client);
+}
+
+/* Parses and runs buffered commands. Returns true when all input was consumed. */
+static bool client_process_input(struct client *client) {
+    struct resp_limits limits = {
+        .bulk_size_max = server.config.proto_max_bulk_len,
+        .big_arg_size = (uint32_t)(server.reserved.client_input_buffer_size / 2),
+        .authenticated = client->authenticated,
+    };
+    for (uint32_t round = 0; round < CLIENT_COMMANDS_PER_TURN_MAX * 4; round++) {
+        if (client->state != CLIENT_OPEN || client->big_arg_active) {
+            return true;
+        }
+        if (backpressure_active() || round >= CLIENT_COMMANDS_PER_TURN_MAX) {
+            return false;
+        }
+        limits.authenticated = client->authenticated;
+        enum resp_status status = resp_parse(&client->parser, client->input, client->input_end,
+                                             &client->argv, &limits);
+        switch (status) {
+        case RESP_COMMAND:
+            client_run_command(client);
+            break;
+        case RESP_EMPTY:
+            break;
+        case RESP_AGAIN:
+            if (client->command_size + (client->input_end - client->parser.command_start) >
+                server.config.client_query_buffer_limit) {
+                client_query_limit_close(client);
+                return true;
+            }
+            client_make_room(client);
+            return true;
+        case RESP_ERROR:
+            client_protocol_error(client);
+            return true;
+        case RESP_ARGV_FULL:
+            if (!client_grow_argv(client)) {
+                return true;
+            }
+            break;
+        case RESP_BIG_ARG:
+            if (!client_big_arg_start(client)) {
+                return true;
+            }
+            break;
+        default:
+            ASSERT(false);
+        }
+    }
+    return false;
+}
+
+/* ==== Completions ==== */
+
+static void client_on_recv(struct client *client, int32_t result) {
+    ASSERT(client->recv_in_flight);
+    client->recv_in_flight = false;
+    client_queue(client);
+    if (client->state != CLIENT_OPEN) {
+        return;
+    }
+    if (result == -EINTR || result == -EAGAIN || result == -ENOBUFS) {
+        return;
+    }
+    if (result <= 0) {
+        client_close_now(client);
+        return;
+    }
+    server.stats.net_input_bytes += (uint64_t)result;
+    client->last_interaction_ms = server.now_ms;
+    if (client->big_arg_active) {
+        client->big_arg_received += (uint64_t)result;
+        ASSERT(client->big_arg_received <= (uint64_t)client->parser.bulk_size);
+        if (client->big_arg_received == (uint64_t)client->parser.bulk_size) {
+            client_big_arg_finish(client);
+            client->has_input = true;
+        }
+        return;
+    }
+    client->input_end += (uint32_t)result;
+    ASSERT(client->input_end <= client->input_capacity);
+    client->has_input = true;
+}
+
+static void client_on_send(struct client *client, int32_t result) {
+    ASSERT(client->send_in_flight);
+    client->send_in_flight = false;
+    client_queue(client);
+    if (result < 0) {
+        if (result != -EINTR && result != -EAGAIN) {
+            output_release(&server.output_pool, &client->output);
+            if (client->state != CLIENT_CLOSING) {
+                client_close_now(client);
+            }
+        }
+        return;
+    }
+    ASSERT((uint64_t)result <= client->send_size);
+    output_consume(&server.output_pool, &client->output, (uint64_t)result);
+    server.stats.net_output_bytes += (uint64_t)result;
+}
+
+static void server_on_completion(const struct io_completion *completion) {
+    uint32_t kind = (uint32_t)(completion->token & 0xff);
+    uint32_t slot_index = (uint32_t)((completion->token >> 8) & 0xffffff);
+    uint32_t generation = (uint32_t)(completion->token >> 32);
+    if (kind == TOKEN_ACCEPT) {
+        ASSERT(slot_index < server.listen_count);
+        if (completion->result >= 0) {
+            client_open(completion->result);
+        } else {
+            server_log(LOG_VERBOSE, "Accepting client connection: %s",
+                       strerror(-completion->result));
+        }
+        if ((completion->flags & IO_COMPLETION_MORE) == 0) {
+            io_accept(&server.io, server.listen_fds[slot_index], completion->token);
+        }
+        return;
+    }
+    ASSERT(slot_index < server.client_count);
+    struct client *client = &server.clients[slot_index];
+    ASSERT(client->generation == generation);
+    ASSERT(client->state != CLIENT_FREE);
+    if (kind == TOKEN_RECV) {
+        client_on_recv(client, completion->result);
+    } else {
+        ASSERT(kind == TOKEN_SEND);
+        client_on_send(client, completion->result);
+    }
+}
+
+/* ==== Queuing the next operations ==== */
+
+static void client_post_send(struct client *client) {
+    ASSERT(!client->send_in_flight);
+    uint32_t count = output_iovecs(&server.output_pool, &client->output, client->send_iov,
+                                   CLIENT_SEND_IOV_MAX);
+    ASSERT(count > 0);
+    uint64_t size = 0;
+    for (uint32_t index = 0; index < count; index++) {
+        size += client->send_iov[index].iov_len;
+    }
+    memset(&client->send_message, 0, sizeof(client->send_message));
+    client->send_message.msg_iov = client->send_iov;
+    client->send_message.msg_iovlen = count;
+    client->send_size = size;
+    client->send_in_flight = true;
+    io_sendmsg(&server.io, client->fd, &client->send_message,
+               token_make(TOKEN_SEND, client->slot_index, client->generation));
+}
+
+static void client_post_recv(struct client *client) {
+    ASSERT(!client->recv_in_flight);
+    uint8_t *target;
+    uint64_t size;
+    if (client->big_arg_active) {
+        size = (uint64_t)client->parser.bulk_size - client->big_arg_received;
+        if (client->big_arg != NULL) {
+            target = client->big_arg + client->big_arg_received;
+        } else {
+            /* A refused big argument: its bytes are read and dropped. */
+            target = server.discard_buffer;
+            size = MIN(size, (uint64_t)DISCARD_BUFFER_SIZE);
+        }
+        size = MIN(size, RECV_SIZE_MAX);
+    } else {
+        ASSERT(client->input_end < client->input_capacity);
+        target = client->input + client->input_end;
+        size = client->input_capacity - client->input_end;
+    }
+    ASSERT(size > 0);
+    client->recv_in_flight = true;
+    io_recv(&server.io, client->fd, target, (uint32_t)size,
+            token_make(TOKEN_RECV, client->slot_index, client->generation));
+}
+
+/* Decides what a ready client does next. Returns true if it stays ready. */
+static bool client_step(struct client *client) {
+    if (client->state == CLIENT_OPEN && client->has_input && !client->recv_in_flight) {
+        bool consumed = client_process_input(client);
+        client->has_input = !consumed;
+    }
+    if (client->output.overflowed && client->state != CLIENT_CLOSING) {
+        server_log(LOG_WARNING, "Client id=%llu scheduled to be closed ASAP for overcoming of "
+                   "output buffer limits.", (unsigned long long)client->id);
+        server.stats.output_limit_disconnections++;
+        output_release(&server.output_pool, &client->output);
+        client_close_now(client);
+    }
+    if (client->state == CLIENT_CLOSING) {
+        if (!client->recv_in_flight && !client->send_in_flight) {
+            client_release(client);
+        }
+        return false;
+    }
+    if (!output_empty(&client->output) && !client->send_in_flight) {
+        client_post_send(client);
+    }
+    if (client->state == CLIENT_DRAINING) {
+        if (output_empty(&client->output) && !client->send_in_flight) {
+            client_close_now(client);
+        }
+        return false;
+    }
+    if (client->has_input) {
+        return true;
+    }
+    if (!client->recv_in_flight) {
+        client_post_recv(client);
+    }
+    return false;
+}
+
+/* ==== The loop ==== */
+
+static void server_step_ready_clients(void) {
+    /* Clients queued while this list is walked wait for the next turn. */
+    uint32_t index = server.ready_head;
+    server.ready_head = CLIENT_NONE;
+    server.ready_tail = CLIENT_NONE;
+    for (uint32_t visited = 0; index != CLIENT_NONE; visited++) {
+        ASSERT(visited < server.client_count);
+        struct client *client = &server.clients[index];
+        uint32_t next = client->next_ready;
+        ASSERT(client->queued);
+        client->queued = false;
+        if (client->state != CLIENT_FREE && client_step(client)) {
+            client_queue(client);
+        }
+        index = next;
+    }
+}
+
+static void server_close_idle_clients(void) {
+    uint64_t timeout_ms = (uint64_t)server.config.timeout_seconds * 1000;
+    if (timeout_ms == 0) {
+        return;
+    }
+    for (uint32_t index = 0; index < server.untouched_client_index; index++) {
+        struct client *client = &server.clients[index];
+        if (client->state != CLIENT_OPEN) {
+            continue;
+        }
+        if ((uint64_t)(server.now_ms - client->last_interaction_ms) > timeout_ms) {
+            server_log(LOG_VERBOSE, "Closing idle client");
+            client_close_now(client);
+        }
+    }
+}
+
+static void server_cron(void) {
+    server.cron_count++;
+    server.keyspace.now_ms = server.now_ms;
+    server.keyspace.lru_clock = (uint32_t)(server.now_ms / 1000);
+    db_expire_step(&server.keyspace);
+    server_close_idle_clients();
+    server.next_cron_ms = server.now_ms + 1000 / (int64_t)server.config.hz;
+}
+
+void server_run(void) {
+    ASSERT(server.ready);
+    for (uint32_t index = 0; index < server.listen_count; index++) {
+        io_accept(&server.io, server.listen_fds[index], token_make(TOKEN_ACCEPT, index, 0));
+    }
+    server.next_cron_ms = clock_now_ms();
+    /* The loop is bounded by shutdown only: each turn does bounded work. */
+    while (!server.shutdown_requested) {
+        server.now_ms = clock_now_ms();
+        int64_t timeout_ms = MAX((int64_t)1, server.next_cron_ms - server.now_ms);
+        if (server.ready_head != CLIENT_NONE && !backpressure_active()) {
+            timeout_ms = 0;
+        }
+        uint32_t count = io_wait(&server.io, server.completions, IO_COMPLETIONS_PER_TURN_MAX,
+                                 timeout_ms);
+        server.now_ms = clock_now_ms();
+        for (uint32_t index = 0; index < count; index++) {
+            server_on_completion(&server.completions[index]);
+        }
+        server_step_ready_clients();
+        if (server.now_ms >= server.next_cron_ms) {
+            server_cron();
+        }
+    }
+    ASSERT(server.shutdown_requested);
+}
+
+/* ==== Listening ==== */
+
+static int server_listen_one(const char *address) {
+    bool optional = address[0] == '-';
+    const char *host = optional ? address + 1 : address;
+    bool ipv6 = strchr(host, ':') != NULL;
+    int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return optional ? -2 : -1;
+    }
+    int enabled = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &enabled, sizeof(enabled));
+    struct sockaddr_storage storage;
+    memset(&storage, 0, sizeof(storage));
+    socklen_t size;
+    int parsed;
+    if (ipv6) {
+        struct sockaddr_in6 *ipv6_address = (struct sockaddr_in6 *)&storage;
+        ipv6_address->sin6_family = AF_INET6;
+        ipv6_address->sin6_port = htons((uint16_t)server.config.port);
+        parsed = inet_pton(AF_INET6, host, &ipv6_address->sin6_addr);
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &enabled, sizeof(enabled));
+        size = sizeof(*ipv6_address);
+    } else {
+        struct sockaddr_in *ipv4_address = (struct sockaddr_in *)&storage;
+        ipv4_address->sin_family = AF_INET;
+        ipv4_address->sin_port = htons((uint16_t)server.config.port);
+        parsed = inet_pton(AF_INET, host, &ipv4_address->sin_addr);
+        size = sizeof(*ipv4_address);
+    }
+    if (parsed != 1 || bind(fd, (struct sockaddr *)&storage, size) != 0 ||
+        listen(fd, (int)server.config.tcp_backlog) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return optional ? -2 : -1;
+    }
+    return fd;
+}
+
+bool server_listen(void) {
+    server.listen_count = 0;
+    for (uint32_t index = 0; index < server.config.bind_count; index++) {
+        const char *address = server.config.bind[index];
+        int fd = server_listen_one(address);
+        if (fd == -2) {
+            continue;
+        }
+        if (fd < 0) {
+            server_log(LOG_WARNING, "Could not create server TCP listening socket %s:%u: %s",
+                       address, server.config.port, strerror(errno));
+            return false;
+        }
+        server.listen_fds[server.listen_count++] = fd;
+    }
+    if (server.listen_count == 0) {
+        server_log(LOG_WARNING, "Failed listening on any address");
+        return false;
+    }
+    return true;
+}

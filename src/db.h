@@ -1,0 +1,100 @@
+/*
+ * db.h: the keyspaces (SELECT 0..databases-1) and the item life cycle:
+ * lookup with lazy expiry, store, delete, and the bounded active-expiry step.
+ *
+ * Every item, value and index segment lives in one heap. A function that
+ * needs memory either completes or returns false with nothing changed, so a
+ * command can answer -OOM without a half-written dataset.
+ */
+#pragma once
+
+#include "base.h"
+#include "heap.h"
+#include "index.h"
+#include "item.h"
+
+#define DB_COUNT_MAX 1024u
+#define DB_EXPIRE_SLOTS_PER_STEP 4096u   /* index slots visited per active-expiry step */
+#define DB_EXPIRE_ITEMS_MAX 256u         /* items examined per step */
+#define ITEM_EMBEDDED_SIZE_MAX ((uint32_t)(16 * 1024)) /* larger strings are external */
+
+struct db {
+    struct index index;
+    uint64_t expires_count;
+    uint64_t expire_ttl_sum_ms;           /* not maintained: avg_ttl is sampled */
+    struct index_cursor expire_cursor;
+    uint32_t id;
+};
+
+struct keyspace {
+    struct heap *heap;
+    struct db *dbs;
+    uint32_t db_count;
+    int64_t now_ms;                       /* cached clock for the command being run */
+    uint32_t lru_clock;
+    uint64_t expired_keys;
+    uint64_t keyspace_hits;
+    uint64_t keyspace_misses;
+    uint32_t expire_db_index;             /* database the active-expiry step resumes in */
+};
+
+/* Initialises `db_count` databases whose structs come from the arena. */
+bool keyspace_init(struct keyspace *keyspace, struct heap *heap, struct db *dbs,
+                   uint32_t db_count);
+
+/* Finds a live key (expired keys are deleted on the way), or NULL. */
+struct item *db_find(struct keyspace *keyspace, struct db *db, struct slice key, uint64_t hash);
+
+/* Deletes an item found in db (frees it and its value). */
+void db_delete(struct keyspace *keyspace, struct db *db, struct item *item, uint64_t hash);
+
+/* Removes every key of one database. */
+void db_flush(struct keyspace *keyspace, struct db *db);
+
+/*
+ * Makes room for a new key: call before allocating an item for a key that is
+ * absent. False when the index cannot grow (answer -OOM).
+ */
+bool db_prepare_insert(struct db *db, uint64_t hash);
+
+/* Stores `item` for its key: inserts (after db_prepare_insert) or replaces `old_item`. */
+void db_store(struct keyspace *keyspace, struct db *db, struct item *item, uint64_t hash,
+              struct item *old_item);
+
+/* Runs one bounded active-expiry step over the databases. Returns keys expired. */
+uint32_t db_expire_step(struct keyspace *keyspace);
+
+/* ==== Items ==== */
+
+/* A string item; expire_at_ms 0 means none. `external` (may be NULL) is a heap
+ * object of at least value.size bytes holding the value, adopted by the item. */
+struct item *item_create_string(struct heap *heap, struct slice key, struct slice value,
+                                int64_t expire_at_ms, uint8_t *external);
+
+/* An item whose payload is a pointer to a collection object. */
+struct item *item_create_object(struct heap *heap, uint8_t type, struct slice key,
+                                void *object, int64_t expire_at_ms);
+
+/* A copy of `item` with another expiry (0 removes it); the old item is untouched. */
+struct item *item_with_expire(struct heap *heap, const struct item *item, int64_t expire_at_ms);
+
+/* Frees an item and what it owns. */
+void item_free(struct heap *heap, struct item *item);
+
+/* A string item's bytes; INT-encoded values are formatted into `digits` (>= 24 bytes). */
+struct slice item_string(const struct item *item, char *digits);
+
+/* For INT-encoded strings: the value. */
+int64_t item_int(const struct item *item);
+
+/* The collection pointer of an ITEM_ENCODING_OBJECT item. */
+void *item_object(const struct item *item);
+
+/* For EXTERNAL strings: the value's heap object (capacity = heap_usable_size). */
+uint8_t *item_external(const struct item *item);
+
+/* Bytes the item holds in the heap, itself and what it owns. */
+uint64_t item_memory_size(const struct heap *heap, const struct item *item);
+
+/* True when text is a canonical int64 that Redis would store as an integer. */
+bool string_is_canonical_int(struct slice text, int64_t *value);

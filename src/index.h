@@ -1,0 +1,97 @@
+/*
+ * index.h: the hash index of one keyspace (one per database), built from heap
+ * objects only: extendible hashing, as in Dragonfly's dashtable.
+ *
+ *   directory (heap object, 2^global_depth slots)
+ *   [0] [1] [2] [3]
+ *    |   |   \  /
+ *    v   v    v
+ *   seg  seg  seg (local_depth 1: shared by two directory slots)
+ *
+ * A segment is a fixed array of INDEX_SEGMENT_SLOTS slots with linear probing
+ * inside the segment (wrapping within it) and backward-shift deletion, so no
+ * tombstones. A slot holds an item pointer in its low 48 bits and a 16-bit
+ * fingerprint of the hash in its high bits (0 means empty). The directory is
+ * indexed by the top global_depth bits of the 64-bit hash; the slot inside a
+ * segment comes from the low bits.
+ *
+ * When a segment passes INDEX_SEGMENT_FILL_MAX entries it splits in two
+ * (local_depth + 1), doubling the directory first if local_depth equals
+ * global_depth. Growth is one segment at a time: no full rehash, no large
+ * contiguous block beyond the directory (8 bytes per segment).
+ *
+ * The index owns no items: the caller allocates and frees them.
+ */
+#pragma once
+
+#include "base.h"
+#include "heap.h"
+#include "item.h"
+
+#define INDEX_SEGMENT_SLOTS 1024u
+#define INDEX_SEGMENT_FILL_MAX (INDEX_SEGMENT_SLOTS * 7u / 8u)
+#define INDEX_GLOBAL_DEPTH_MAX 32u
+
+struct index_segment {
+    uint32_t local_depth;
+    uint32_t count;
+    uint64_t slots[INDEX_SEGMENT_SLOTS];
+};
+
+struct index {
+    struct heap *heap;
+    struct index_segment **directory; /* heap object of 2^global_depth pointers */
+    uint32_t global_depth;
+    uint32_t segment_count;
+    uint64_t count;                   /* items in the index */
+};
+
+/* A position for incremental walks: directory slot and slot within segment. */
+struct index_cursor {
+    uint64_t directory_index;
+    uint32_t slot_index;
+};
+
+/* Allocates the directory and the first segment. False when the heap has no room. */
+bool index_init(struct index *index, struct heap *heap);
+
+/* Releases every segment and the directory (not the items). */
+void index_release(struct index *index);
+
+/* The 64-bit hash of a key (seeded at startup with index_seed). */
+uint64_t index_hash(struct slice key);
+void index_seed(uint64_t seed);
+
+struct item *index_find(const struct index *index, struct slice key, uint64_t hash);
+
+/*
+ * Makes room so that one insert of `hash` cannot fail: splits the target
+ * segment (and doubles the directory) as needed, possibly several times when
+ * the keys of a split all go one way. False when the heap has no room for a
+ * split: the failed split changed nothing, the index holds the same items and
+ * is still valid (splits completed earlier in the same call remain).
+ */
+bool index_prepare_insert(struct index *index, uint64_t hash);
+
+/* Inserts an item whose key is not present. index_prepare_insert must have succeeded. */
+void index_insert(struct index *index, struct item *item, uint64_t hash);
+
+/* Replaces the item for the same key (same hash) in place, e.g. after a resize. */
+void index_replace(struct index *index, struct item *old_item, struct item *new_item,
+                   uint64_t hash);
+
+/* Removes the item with this key; returns it, or NULL when absent. */
+struct item *index_remove(struct index *index, struct slice key, uint64_t hash);
+
+/*
+ * Visits up to `slots_max` slots from *cursor and returns the items found
+ * there into items[] (up to items_max), advancing the cursor. Returns the
+ * number of items written; sets *done when the walk wrapped past the end.
+ * Items may be removed by the caller between calls; splits in between may
+ * make a walk repeat or skip entries, which expiry sweeps tolerate.
+ */
+uint32_t index_walk(const struct index *index, struct index_cursor *cursor, uint32_t slots_max,
+                    struct item **items, uint32_t items_max, bool *done);
+
+/* O(n) consistency check for tests. */
+void index_verify(const struct index *index);

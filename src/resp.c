@@ -1,0 +1,467 @@
+/*
+ * resp.c: the incremental RESP2 request parser (see resp.h).
+ *
+ * It mirrors Redis 7's processMultibulkBuffer/processInlineBuffer, including
+ * their quirks, because clients and tests observe them:
+ * - header lines end at '\r' and the byte after it is skipped unchecked;
+ * - the two bytes after a bulk payload are skipped, not checked;
+ * - a NUL byte ends the search for a line end (Redis uses strchr), so such a
+ *   line waits until the 64 KiB line limit is reached;
+ * - `*0` and `*-1` are consumed silently, as are empty inline lines.
+ */
+#include "resp.h"
+
+void resp_parser_reset(struct resp_parser *parser) {
+    ASSERT(parser != NULL);
+    parser->cursor = 0;
+    parser->command_start = 0;
+    parser->argc_expected = -1;
+    parser->bulk_size = -1;
+    parser->skip_size = 0;
+    parser->argv_needed = 0;
+    parser->error[0] = 0;
+}
+
+bool resp_parse_int64(const uint8_t *text, uint32_t size, int64_t *value) {
+    ASSERT(value != NULL);
+    if (size == 0 || size > 20) {
+        return false;
+    }
+    if (size == 1 && text[0] == '0') {
+        *value = 0;
+        return true;
+    }
+    uint32_t index = 0;
+    bool negative = false;
+    if (text[0] == '-') {
+        negative = true;
+        index = 1;
+        if (size == 1) {
+            return false;
+        }
+    }
+    if (text[index] < '1' || text[index] > '9') {
+        return false;
+    }
+    uint64_t magnitude = 0;
+    for (; index < size; index++) {
+        uint8_t c = text[index];
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        uint64_t digit = (uint64_t)(c - '0');
+        if (magnitude > (UINT64_MAX - digit) / 10) {
+            return false;
+        }
+        magnitude = magnitude * 10 + digit;
+    }
+    if (negative) {
+        if (magnitude > (uint64_t)INT64_MAX + 1) {
+            return false;
+        }
+        *value = (int64_t)(0 - magnitude);
+    } else {
+        if (magnitude > (uint64_t)INT64_MAX) {
+            return false;
+        }
+        *value = (int64_t)magnitude;
+    }
+    return true;
+}
+
+/* Index of `target` in [from, end), or -1 if a NUL or the end comes first (strchr). */
+static int64_t resp_find(const uint8_t *buffer, uint32_t from, uint32_t end, uint8_t target) {
+    ASSERT(from <= end);
+    for (uint32_t index = from; index < end; index++) {
+        if (buffer[index] == target) {
+            return index;
+        }
+        if (buffer[index] == 0) {
+            return -1;
+        }
+    }
+    return -1;
+}
+
+static enum resp_status resp_fail(struct resp_parser *parser, const char *text, int detail) {
+    ASSERT(text != NULL);
+    if (detail >= 0) {
+        snprintf(parser->error, sizeof(parser->error), text, detail);
+    } else {
+        snprintf(parser->error, sizeof(parser->error), "%s", text);
+    }
+    return RESP_ERROR;
+}
+
+/*
+ * Parses "<prefix><number>\r?" at the cursor. Returns RESP_COMMAND with *value
+ * when a whole line is present, RESP_AGAIN when not, RESP_ERROR past the limit.
+ */
+static enum resp_status resp_header(struct resp_parser *parser, const uint8_t *buffer,
+                                    uint32_t end, int64_t *value, bool *valid,
+                                    const char *too_big) {
+    int64_t newline = resp_find(buffer, parser->cursor, end, '\r');
+    if (newline < 0) {
+        if (end - parser->cursor > RESP_INLINE_SIZE_MAX) {
+            return resp_fail(parser, too_big, -1);
+        }
+        return RESP_AGAIN;
+    }
+    if ((uint64_t)newline + 2 > end) {
+        return RESP_AGAIN;
+    }
+    uint32_t digits_start = parser->cursor + 1;
+    *valid = resp_parse_int64(buffer + digits_start, (uint32_t)newline - digits_start, value);
+    parser->cursor = (uint32_t)newline + 2;
+    ASSERT(parser->cursor <= end);
+    return RESP_COMMAND;
+}
+
+static enum resp_status resp_multibulk_header(struct resp_parser *parser, const uint8_t *buffer,
+                                              uint32_t end, const struct resp_limits *limits) {
+    int64_t count = 0;
+    bool valid = false;
+    enum resp_status status = resp_header(parser, buffer, end, &count, &valid,
+                                          "Protocol error: too big mbulk count string");
+    if (status != RESP_COMMAND) {
+        return status;
+    }
+    if (!valid || count > RESP_MULTIBULK_COUNT_MAX) {
+        return resp_fail(parser, "Protocol error: invalid multibulk length", -1);
+    }
+    if (!limits->authenticated && count > RESP_UNAUTHENTICATED_ARGC_MAX) {
+        return resp_fail(parser, "Protocol error: unauthenticated multibulk length", -1);
+    }
+    if (count <= 0) {
+        parser->command_start = parser->cursor;
+        return RESP_EMPTY;
+    }
+    parser->argc_expected = count;
+    return RESP_COMMAND;
+}
+
+static enum resp_status resp_bulk_header(struct resp_parser *parser, const uint8_t *buffer,
+                                         uint32_t end, const struct resp_limits *limits) {
+    uint32_t start = parser->cursor;
+    int64_t size = 0;
+    bool valid = false;
+    enum resp_status status = resp_header(parser, buffer, end, &size, &valid,
+                                          "Protocol error: too big bulk count string");
+    if (status != RESP_COMMAND) {
+        return status;
+    }
+    if (buffer[start] != '$') {
+        return resp_fail(parser, "Protocol error: expected '$', got '%c'", buffer[start]);
+    }
+    if (!valid || size < 0 || (uint64_t)size > limits->bulk_size_max) {
+        return resp_fail(parser, "Protocol error: invalid bulk length", -1);
+    }
+    if (!limits->authenticated && size > RESP_UNAUTHENTICATED_BULK_SIZE_MAX) {
+        return resp_fail(parser, "Protocol error: unauthenticated bulk length", -1);
+    }
+    parser->bulk_size = size;
+    return RESP_COMMAND;
+}
+
+/* Skips the bytes owed after a big argument; false while some are still missing. */
+static bool resp_skip(struct resp_parser *parser, uint32_t end) {
+    ASSERT(parser->cursor <= end);
+    uint32_t skip = MIN(parser->skip_size, end - parser->cursor);
+    parser->cursor += skip;
+    parser->skip_size -= skip;
+    return parser->skip_size == 0;
+}
+
+static enum resp_status resp_parse_multibulk(struct resp_parser *parser, uint8_t *buffer,
+                                             uint32_t end, struct resp_argv *argv,
+                                             const struct resp_limits *limits) {
+    ASSERT(parser->argc_expected > 0);
+    while ((int64_t)argv->count < parser->argc_expected) {
+        if (!resp_skip(parser, end)) {
+            return RESP_AGAIN;
+        }
+        if (parser->bulk_size < 0) {
+            if (parser->cursor == end) {
+                return RESP_AGAIN;
+            }
+            enum resp_status status = resp_bulk_header(parser, buffer, end, limits);
+            if (status != RESP_COMMAND) {
+                return status;
+            }
+            if (parser->bulk_size >= limits->big_arg_size) {
+                if (argv->count == argv->capacity) {
+                    parser->argv_needed = argv->count + 1;
+                    return RESP_ARGV_FULL;
+                }
+                return RESP_BIG_ARG;
+            }
+        }
+        uint64_t bulk_size = (uint64_t)parser->bulk_size;
+        if ((uint64_t)(end - parser->cursor) < bulk_size + 2) {
+            return RESP_AGAIN;
+        }
+        if (argv->count == argv->capacity) {
+            parser->argv_needed = argv->count + 1;
+            return RESP_ARGV_FULL;
+        }
+        argv->items[argv->count++] =
+            (struct slice){ .ptr = buffer + parser->cursor, .size = (uint32_t)bulk_size };
+        parser->cursor += (uint32_t)bulk_size + 2;
+        parser->bulk_size = -1;
+    }
+    /* The CRLF after a final big argument belongs to the command. */
+    return resp_skip(parser, end) ? RESP_COMMAND : RESP_AGAIN;
+}
+
+static bool resp_is_space(uint8_t c) {
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f';
+}
+
+static int resp_hex_value(uint8_t c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+static uint8_t resp_escape(uint8_t c) {
+    switch (c) {
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    case 'b': return '\b';
+    case 'a': return '\a';
+    default: return c;
+    }
+}
+
+/*
+ * Splits one token starting at *position (not a space) as sdssplitargs does,
+ * writing the unescaped bytes at *out (never ahead of the input). Returns false
+ * on unbalanced quotes.
+ */
+static bool resp_split_token(uint8_t *line, uint32_t size, uint32_t *position, uint32_t *out) {
+    uint32_t index = *position;
+    uint32_t write = *out;
+    uint8_t quote = 0;
+    while (index < size) {
+        uint8_t c = line[index];
+        if (quote == '"') {
+            if (c == '\\' && index + 3 < size && line[index + 1] == 'x' &&
+                resp_hex_value(line[index + 2]) >= 0 && resp_hex_value(line[index + 3]) >= 0) {
+                line[write++] = (uint8_t)(resp_hex_value(line[index + 2]) * 16 +
+                                          resp_hex_value(line[index + 3]));
+                index += 4;
+            } else if (c == '\\' && index + 1 < size) {
+                line[write++] = resp_escape(line[index + 1]);
+                index += 2;
+            } else if (c == '"') {
+                if (index + 1 < size && !resp_is_space(line[index + 1])) {
+                    return false;
+                }
+                index++;
+                quote = 0;
+                break;
+            } else {
+                line[write++] = c;
+                index++;
+            }
+        } else if (quote == '\'') {
+            if (c == '\\' && index + 1 < size && line[index + 1] == '\'') {
+                line[write++] = '\'';
+                index += 2;
+            } else if (c == '\'') {
+                if (index + 1 < size && !resp_is_space(line[index + 1])) {
+                    return false;
+                }
+                index++;
+                quote = 0;
+                break;
+            } else {
+                line[write++] = c;
+                index++;
+            }
+        } else if (resp_is_space(c)) {
+            break;
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+            index++;
+        } else {
+            line[write++] = c;
+            index++;
+        }
+    }
+    if (quote != 0) {
+        return false;
+    }
+    *position = index;
+    *out = write;
+    return true;
+}
+
+/* Counts the tokens of a line without changing it; false on unbalanced quotes. */
+static bool resp_count_tokens(const uint8_t *line, uint32_t size, uint32_t scratch_size,
+                              uint32_t *count);
+
+static enum resp_status resp_parse_inline(struct resp_parser *parser, uint8_t *buffer,
+                                          uint32_t end, struct resp_argv *argv) {
+    int64_t newline = resp_find(buffer, parser->cursor, end, '\n');
+    if (newline < 0) {
+        if (end - parser->cursor > RESP_INLINE_SIZE_MAX) {
+            return resp_fail(parser, "Protocol error: too big inline request", -1);
+        }
+        return RESP_AGAIN;
+    }
+    uint32_t line_start = parser->cursor;
+    uint32_t line_end = (uint32_t)newline;
+    if (line_end > line_start && buffer[line_end - 1] == '\r') {
+        line_end--;
+    }
+    uint8_t *line = buffer + line_start;
+    uint32_t size = line_end - line_start;
+    uint32_t count = 0;
+    if (!resp_count_tokens(line, size, size, &count)) {
+        return resp_fail(parser, "Protocol error: unbalanced quotes in request", -1);
+    }
+    if (count > argv->capacity) {
+        parser->argv_needed = count;
+        return RESP_ARGV_FULL;
+    }
+    uint32_t position = 0;
+    uint32_t out = 0;
+    for (uint32_t token = 0; token < count; token++) {
+        while (position < size && resp_is_space(line[position])) {
+            position++;
+        }
+        uint32_t token_start = out;
+        bool balanced = resp_split_token(line, size, &position, &out);
+        ASSERT(balanced);
+        argv->items[argv->count++] =
+            (struct slice){ .ptr = line + token_start, .size = out - token_start };
+    }
+    parser->cursor = (uint32_t)newline + 1;
+    if (count == 0) {
+        parser->command_start = parser->cursor;
+        return RESP_EMPTY;
+    }
+    return RESP_COMMAND;
+}
+
+static bool resp_count_tokens(const uint8_t *line, uint32_t size, uint32_t scratch_size,
+                              uint32_t *count) {
+    ASSERT(scratch_size == size);
+    /* A dry run of resp_split_token on a copy is avoided: the splitter only
+     * writes behind its read position, so counting re-implements its scan. */
+    uint32_t index = 0;
+    uint32_t tokens = 0;
+    while (index < size) {
+        while (index < size && resp_is_space(line[index])) {
+            index++;
+        }
+        if (index == size) {
+            break;
+        }
+        uint8_t quote = 0;
+        while (index < size) {
+            uint8_t c = line[index];
+            if (quote == '"') {
+                if (c == '\\' && index + 1 < size) {
+                    index += 2;
+                    continue;
+                }
+                if (c == '"') {
+                    if (index + 1 < size && !resp_is_space(line[index + 1])) {
+                        return false;
+                    }
+                    index++;
+                    quote = 0;
+                    break;
+                }
+                index++;
+            } else if (quote == '\'') {
+                if (c == '\\' && index + 1 < size && line[index + 1] == '\'') {
+                    index += 2;
+                    continue;
+                }
+                if (c == '\'') {
+                    if (index + 1 < size && !resp_is_space(line[index + 1])) {
+                        return false;
+                    }
+                    index++;
+                    quote = 0;
+                    break;
+                }
+                index++;
+            } else if (resp_is_space(c)) {
+                break;
+            } else {
+                if (c == '"' || c == '\'') {
+                    quote = c;
+                }
+                index++;
+            }
+        }
+        if (quote != 0) {
+            return false;
+        }
+        tokens++;
+    }
+    *count = tokens;
+    return true;
+}
+
+enum resp_status resp_parse(struct resp_parser *parser, uint8_t *buffer, uint32_t end,
+                            struct resp_argv *argv, const struct resp_limits *limits) {
+    ASSERT(parser->cursor <= end);
+    ASSERT(argv->count <= argv->capacity);
+    if (parser->argc_expected < 0) {
+        if (parser->cursor == end) {
+            return RESP_AGAIN;
+        }
+        ASSERT(argv->count == 0);
+        if (buffer[parser->cursor] != '*') {
+            return resp_parse_inline(parser, buffer, end, argv);
+        }
+        enum resp_status status = resp_multibulk_header(parser, buffer, end, limits);
+        if (status != RESP_COMMAND) {
+            return status;
+        }
+    }
+    return resp_parse_multibulk(parser, buffer, end, argv, limits);
+}
+
+void resp_parser_next_command(struct resp_parser *parser, struct resp_argv *argv) {
+    ASSERT(parser->skip_size == 0);
+    parser->command_start = parser->cursor;
+    parser->argc_expected = -1;
+    parser->bulk_size = -1;
+    argv->count = 0;
+}
+
+void resp_parser_big_arg_done(struct resp_parser *parser) {
+    ASSERT(parser->bulk_size >= 0);
+    ASSERT(parser->argc_expected > 0);
+    parser->bulk_size = -1;
+    parser->skip_size = 2;
+}
+
+void resp_parser_relocate(struct resp_parser *parser, struct resp_argv *argv,
+                          const uint8_t *old_base, uint32_t old_end, uint32_t from,
+                          uint8_t *new_base) {
+    ASSERT(from <= parser->command_start);
+    ASSERT(parser->cursor <= old_end);
+    for (uint32_t index = 0; index < argv->count; index++) {
+        const uint8_t *ptr = argv->items[index].ptr;
+        if (ptr >= old_base + from && ptr <= old_base + old_end) {
+            argv->items[index].ptr = new_base + (ptr - (old_base + from));
+        }
+    }
+    parser->cursor -= from;
+    parser->command_start -= from;
+}

@@ -1,0 +1,173 @@
+/*
+ * server.h: the server's state (one instance, `server`) and the client
+ * record every command handler works on.
+ *
+ * Everything here is sized by the plan and lives in the arena: the client
+ * table (maxclients records with their fixed input buffers), the output
+ * chunk pool, the heap and the databases.
+ */
+#pragma once
+
+#include "base.h"
+#include "arena.h"
+#include "config.h"
+#include "db.h"
+#include "heap.h"
+#include "io.h"
+#include "output.h"
+#include "reply.h"
+#include "resp.h"
+
+#define CLIENT_ARGV_INLINE_COUNT 16u
+#define CLIENT_ARGV_INITIAL_MAX 1024u        /* argv grows from here, as Redis's */
+#define CLIENT_SEND_IOV_MAX 64u              /* chunks per send */
+#define CLIENT_COMMANDS_PER_TURN_MAX 1024u   /* commands run for one client per loop turn */
+#define CLIENT_NAME_SIZE_MAX 64u
+#define CLIENT_ADDRESS_SIZE_MAX 64u
+#define CLIENT_NONE UINT32_MAX
+
+enum client_state {
+    CLIENT_FREE = 0,
+    CLIENT_OPEN,      /* reading and writing */
+    CLIENT_DRAINING,  /* close after the pending output is sent (QUIT, protocol error) */
+    CLIENT_CLOSING,   /* close as soon as in-flight operations complete */
+};
+
+struct client {
+    uint32_t slot_index;
+    uint32_t generation;          /* bumped on every reuse of the slot */
+    int fd;
+    enum client_state state;
+    uint64_t id;
+    bool recv_in_flight;
+    bool send_in_flight;
+    bool has_input;               /* unparsed bytes may form a command */
+    bool queued;                  /* on the ready list */
+    bool authenticated;
+    bool input_large;             /* input is a heap object, not the fixed buffer */
+    bool command_discarding;      /* a big argument had no room: answer -OOM */
+    bool big_arg_active;          /* receiving a big argument straight into big_arg */
+    bool paused;                  /* input waits for the output pool to drain */
+    uint32_t db_index;
+    struct db *db;
+
+    /* Input: bytes [0, input_end) of input; the parser's cursor says what is consumed. */
+    uint8_t *input_fixed;
+    uint8_t *input;
+    uint32_t input_capacity;
+    uint32_t input_end;
+    struct resp_parser parser;
+    struct resp_argv argv;
+    struct slice argv_inline[CLIENT_ARGV_INLINE_COUNT];
+    uint8_t *big_arg;             /* heap object receiving a big argument, or NULL */
+    uint64_t big_arg_received;
+    uint64_t command_size;        /* bytes of the command being received (query limit) */
+
+    /* Output. */
+    struct output output;
+    struct reply reply;
+    struct msghdr send_message;
+    struct iovec send_iov[CLIENT_SEND_IOV_MAX];
+    uint64_t send_size;           /* bytes in the send in flight */
+
+    uint32_t next_ready;          /* ready-list link */
+    uint64_t commands_processed;
+    int64_t created_ms;
+    int64_t last_interaction_ms;
+    uint32_t last_command_index;
+    char address[CLIENT_ADDRESS_SIZE_MAX];
+    char name[CLIENT_NAME_SIZE_MAX];
+};
+
+struct server_stats {
+    uint64_t connections_received;
+    uint64_t connections_rejected;
+    uint64_t commands_processed;
+    uint64_t net_input_bytes;
+    uint64_t net_output_bytes;
+    uint64_t output_limit_disconnections;
+    uint64_t query_limit_disconnections;
+    uint64_t error_replies;
+    uint64_t backpressure_pauses;
+};
+
+#define PLAN_POOL_COUNT_MAX 16u
+
+struct plan_pool {
+    const char *name;
+    uint64_t count;
+    uint64_t unit_size;
+    uint64_t size;          /* bytes reserved for the pool */
+};
+
+struct plan {
+    struct plan_pool pools[PLAN_POOL_COUNT_MAX];
+    uint32_t pool_count;
+    uint64_t total_size;
+    uint32_t heap_page_count;
+    uint32_t output_chunk_count;
+};
+
+struct server {
+    struct config config;      /* live values (CONFIG SET changes these) */
+    struct config reserved;    /* what the plan was built from */
+    struct plan plan;
+    struct arena arena;
+    struct heap heap;
+    struct keyspace keyspace;
+    struct output_pool output_pool;
+    struct io io;
+    struct client *clients;
+    uint8_t *client_inputs;       /* maxclients fixed input buffers */
+    uint32_t client_count;
+    uint32_t free_client_head;    /* released slots */
+    uint32_t untouched_client_index; /* slots from here on were never used */
+    uint32_t ready_head;          /* clients to revisit at the end of this turn */
+    uint32_t ready_tail;
+    uint32_t connected_count;
+    struct io_completion *completions;
+    uint8_t *discard_buffer;      /* recv target for bytes of a refused big argument */
+    int listen_fds[CONFIG_BIND_COUNT_MAX];
+    uint32_t listen_count;
+    uint64_t next_client_id;
+    int64_t start_ms;
+    int64_t now_ms;
+    int64_t next_cron_ms;
+    uint64_t cron_count;
+    bool shutdown_requested;
+    bool ready;
+    struct server_stats stats;
+    uint32_t run_id_size;
+    char run_id[41];
+    char executable[256];
+    char config_file[256];
+};
+
+extern struct server server;
+
+/* The current client's arguments. */
+static inline struct slice client_arg(const struct client *client, uint32_t index) {
+    ASSERT(index < client->argv.count);
+    return client->argv.items[index];
+}
+
+/* Wall clock in milliseconds / microseconds. */
+int64_t clock_now_ms(void);
+int64_t clock_now_us(void);
+
+/* Where server_log writes (stdout unless logfile is set). */
+extern int server_log_fd;
+
+/* Logs one line at a level (respects loglevel and logfile). */
+void server_log(enum log_level level, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Runs the event loop until shutdown. */
+void server_run(void);
+/* Opens the listening sockets. False with a logged reason. */
+bool server_listen(void);
+
+/* Closes a client at the end of this turn without sending anything more. */
+void client_close_now(struct client *client);
+/* Closes a client once its pending replies are sent. */
+void client_close_after_reply(struct client *client);
