@@ -206,36 +206,66 @@ void cmd_info(struct client *client) {
 
 /* ==== CONFIG ==== */
 
+#define CONFIG_MATCHES_MAX 512u
+
+struct config_match {
+    uint32_t keyword;
+    struct slice name;   /* as the client typed it for an exact name, else canonical */
+};
+
+static bool config_has_glob(struct slice pattern) {
+    for (uint32_t index = 0; index < pattern.size; index++) {
+        uint8_t c = pattern.ptr[index];
+        if (c == '*' || c == '?' || c == '[') {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void config_match_add(struct config_match *matches, uint32_t *count, uint32_t keyword,
+                             struct slice name) {
+    for (uint32_t index = 0; index < *count; index++) {
+        if (matches[index].keyword == keyword) {
+            return;
+        }
+    }
+    ASSERT(*count < CONFIG_MATCHES_MAX);
+    matches[(*count)++] = (struct config_match){ .keyword = keyword, .name = name };
+}
+
 static void config_get(struct client *client) {
     if (client->argv.count < 3) {
         command_reply_arity(client, "config|get");
         return;
     }
+    struct config_match matches[CONFIG_MATCHES_MAX];
+    uint32_t count = 0;
     uint32_t keyword_count = config_keyword_count();
-    uint32_t matched = 0;
-    /* Two passes: count, then write; a keyword matched by two patterns appears once. */
-    for (uint32_t pass = 0; pass < 2; pass++) {
-        if (pass == 1) {
-            reply_map(&client->reply, matched);
+    ASSERT(keyword_count <= CONFIG_MATCHES_MAX);
+    for (uint32_t index = 2; index < client->argv.count; index++) {
+        struct slice pattern = client_arg(client, index);
+        if (!config_has_glob(pattern)) {
+            /* An exact name (or alias) answers under the name as typed, as Redis does. */
+            uint32_t keyword = config_keyword_find((const char *)pattern.ptr, pattern.size);
+            if (keyword != UINT32_MAX) {
+                config_match_add(matches, &count, keyword, pattern);
+            }
+            continue;
         }
         for (uint32_t keyword = 0; keyword < keyword_count; keyword++) {
             struct slice name = slice_from_cstr(config_keyword_name(keyword));
-            bool hit = false;
-            for (uint32_t index = 2; index < client->argv.count && !hit; index++) {
-                hit = glob_match(client_arg(client, index), name, true);
+            if (glob_match(pattern, name, true)) {
+                config_match_add(matches, &count, keyword, name);
             }
-            if (!hit) {
-                continue;
-            }
-            if (pass == 0) {
-                matched++;
-                continue;
-            }
-            char value[CONFIG_VALUE_SIZE_MAX];
-            config_keyword_format(&server.config, keyword, value, sizeof(value));
-            reply_bulk_slice(&client->reply, name);
-            reply_bulk_cstr(&client->reply, value);
         }
+    }
+    reply_map(&client->reply, count);
+    for (uint32_t index = 0; index < count; index++) {
+        char value[CONFIG_VALUE_SIZE_MAX];
+        config_keyword_format(&server.config, matches[index].keyword, value, sizeof(value));
+        reply_bulk_slice(&client->reply, matches[index].name);
+        reply_bulk_cstr(&client->reply, value);
     }
 }
 

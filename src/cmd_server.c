@@ -81,6 +81,12 @@ void cmd_select(struct client *client) {
         reply_error(&client->reply, ERROR_NOT_INTEGER);
         return;
     }
+    if (index < INT32_MIN || index > INT32_MAX) {
+        /* Redis reads the index as an int first (sic "must between"). */
+        reply_error(&client->reply, "ERR value is out of range, value must between "
+                    "-2147483648 and 2147483647");
+        return;
+    }
     if (index < 0 || index >= (int64_t)server.keyspace.db_count) {
         reply_error(&client->reply, ERROR_DB_INDEX);
         return;

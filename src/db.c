@@ -293,6 +293,19 @@ bool db_prepare_insert(struct db *db, uint64_t hash) {
     return index_prepare_insert(&db->index, hash);
 }
 
+/* True when both items point at the same external value or collection. */
+static bool item_shares_value(const struct item *a, const struct item *b) {
+    bool a_points = a->encoding == ITEM_ENCODING_EXTERNAL || a->encoding == ITEM_ENCODING_OBJECT;
+    if (!a_points || a->encoding != b->encoding) {
+        return false;
+    }
+    void *a_value = NULL;
+    void *b_value = NULL;
+    memcpy(&a_value, item_payload((struct item *)a), sizeof(a_value));
+    memcpy(&b_value, item_payload((struct item *)b), sizeof(b_value));
+    return a_value == b_value;
+}
+
 void db_store(struct keyspace *keyspace, struct db *db, struct item *item, uint64_t hash,
               struct item *old_item) {
     ASSERT(item != NULL);
@@ -303,7 +316,12 @@ void db_store(struct keyspace *keyspace, struct db *db, struct item *item, uint6
         if (item_has_expire(old_item)) {
             db->expires_count--;
         }
-        item_free(keyspace->heap, old_item);
+        if (item_shares_value(old_item, item)) {
+            /* The value moved to the new item (a new expiry, say): free only the shell. */
+            heap_free(keyspace->heap, old_item);
+        } else {
+            item_free(keyspace->heap, old_item);
+        }
     } else {
         index_insert(&db->index, item, hash);
     }

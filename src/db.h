@@ -57,7 +57,9 @@ void db_flush(struct keyspace *keyspace, struct db *db);
  */
 bool db_prepare_insert(struct db *db, uint64_t hash);
 
-/* Stores `item` for its key: inserts (after db_prepare_insert) or replaces `old_item`. */
+/* Stores `item` for its key: inserts (after db_prepare_insert) or replaces `old_item`.
+ * A value shared by both (item_with_expire) moves to `item`; anything else of the old
+ * item is freed. */
 void db_store(struct keyspace *keyspace, struct db *db, struct item *item, uint64_t hash,
               struct item *old_item);
 

@@ -9,6 +9,7 @@
 #include "server.h"
 
 #include "commands.h"
+#include "plan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,72 +19,31 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ==== The plan ==== */
-
-static void plan_add(struct plan *plan, const char *name, uint64_t count, uint64_t unit_size) {
-    ASSERT(plan->pool_count < PLAN_POOL_COUNT_MAX);
-    struct plan_pool *pool = &plan->pools[plan->pool_count++];
-    pool->name = name;
-    pool->count = count;
-    pool->unit_size = unit_size;
-    /* Each pool starts page-aligned in the arena. */
-    pool->size = align_up(count * unit_size, 4096);
-    plan->total_size += pool->size;
-}
-
-static void plan_build(struct plan *plan, const struct config *config) {
-    memset(plan, 0, sizeof(*plan));
-    plan->heap_page_count = (uint32_t)((config->maxmemory + HEAP_PAGE_SIZE - 1) / HEAP_PAGE_SIZE);
-    plan->output_chunk_count = (uint32_t)MAX(2, config->output_pool_size / OUTPUT_CHUNK_SIZE);
-    /* The heap pages must be page-size aligned: the first pool, aligned by the mapping. */
-    plan_add(plan, "heap_pages", plan->heap_page_count, HEAP_PAGE_SIZE);
-    plan_add(plan, "heap_descriptors", plan->heap_page_count,
-             heap_descriptor_size(plan->heap_page_count) / plan->heap_page_count);
-    plan_add(plan, "clients", config->maxclients, sizeof(struct client));
-    plan_add(plan, "input_buffers", config->maxclients, config->client_input_buffer_size);
-    plan_add(plan, "output_chunks", plan->output_chunk_count, OUTPUT_CHUNK_SIZE);
-    plan_add(plan, "databases", config->databases, sizeof(struct db));
-    plan_add(plan, "io_completions", IO_COMPLETIONS_PER_TURN_MAX, sizeof(struct io_completion));
-    plan_add(plan, "discard_buffer", 1, 64 * KIB);
-    /* The mapping is 4 KiB aligned; heap pages need HEAP_PAGE_SIZE alignment. */
-    plan_add(plan, "alignment_slack", 1, HEAP_PAGE_SIZE);
-}
-
-static void plan_print(const struct plan *plan, int fd) {
-    for (uint32_t index = 0; index < plan->pool_count; index++) {
-        const struct plan_pool *pool = &plan->pools[index];
-        dprintf(fd, "plan %-18s count %-10llu unit %-8llu bytes %llu\n", pool->name,
-                (unsigned long long)pool->count, (unsigned long long)pool->unit_size,
-                (unsigned long long)pool->size);
-    }
-    dprintf(fd, "total %llu bytes\n", (unsigned long long)plan->total_size);
-}
-
 /* ==== Startup ==== */
 
 static void *plan_take(const struct plan *plan, uint32_t pool_index) {
     ASSERT(pool_index < plan->pool_count);
-    uint64_t alignment = pool_index == 0 ? HEAP_PAGE_SIZE : 4096;
+    uint64_t alignment = pool_index == PLAN_POOL_HEAP_PAGES ? HEAP_PAGE_SIZE : 4096;
     return arena_take(&server.arena, plan->pools[pool_index].size, alignment);
 }
 
 static void server_init_memory(void) {
     const struct plan *plan = &server.plan;
-    uint8_t *pages = plan_take(plan, 0);
-    struct heap_page *descriptors = plan_take(plan, 1);
+    uint8_t *pages = plan_take(plan, PLAN_POOL_HEAP_PAGES);
+    struct heap_page *descriptors = plan_take(plan, PLAN_POOL_HEAP_DESCRIPTORS);
     heap_init(&server.heap, pages, plan->heap_page_count, descriptors);
-    server.clients = plan_take(plan, 2);
-    uint8_t *inputs = plan_take(plan, 3);
+    server.clients = plan_take(plan, PLAN_POOL_CLIENTS);
+    uint8_t *inputs = plan_take(plan, PLAN_POOL_INPUT_BUFFERS);
     server.client_count = server.config.maxclients;
     server.free_client_head = CLIENT_NONE;
     server.untouched_client_index = 0;
     server.client_inputs = inputs;
-    output_pool_init(&server.output_pool, plan_take(plan, 4), plan->output_chunk_count);
-    struct db *dbs = plan_take(plan, 5);
+    output_pool_init(&server.output_pool, plan_take(plan, PLAN_POOL_OUTPUT_CHUNKS), plan->output_chunk_count);
+    struct db *dbs = plan_take(plan, PLAN_POOL_DATABASES);
     bool initialised = keyspace_init(&server.keyspace, &server.heap, dbs, server.config.databases);
     ASSERT(initialised);
-    server.completions = plan_take(plan, 6);
-    server.discard_buffer = plan_take(plan, 7);
+    server.completions = plan_take(plan, PLAN_POOL_IO_COMPLETIONS);
+    server.discard_buffer = plan_take(plan, PLAN_POOL_DISCARD_BUFFER);
     server.ready_head = CLIENT_NONE;
     server.ready_tail = CLIENT_NONE;
     ASSERT(server.arena.used_size <= server.arena.size);

@@ -135,13 +135,25 @@ class RawConn:
         self.eof = None  # None while open; "EOF" or "RST" once the peer closed
 
     # -- sending --
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
+    def send(self, data: bytes, tolerate_close: bool = False) -> None:
+        """Sends all of data. With tolerate_close, a peer that already closed
+        (EPIPE/ECONNRESET while sending) is not an error: read what it sent."""
+        try:
+            self.sock.sendall(data)
+        except (ConnectionResetError, BrokenPipeError):
+            if not tolerate_close:
+                raise
 
-    def send_split(self, data: bytes, chunk: int = 1, delay: float = 0.0) -> None:
+    def send_split(self, data: bytes, chunk: int = 1, delay: float = 0.0,
+                   tolerate_close: bool = False) -> None:
         """Sends data in pieces of `chunk` bytes, one send() each."""
         for offset in range(0, len(data), chunk):
-            self.sock.sendall(data[offset:offset + chunk])
+            try:
+                self.sock.sendall(data[offset:offset + chunk])
+            except (ConnectionResetError, BrokenPipeError):
+                if not tolerate_close:
+                    raise
+                return
             if delay:
                 time.sleep(delay)
 

@@ -201,7 +201,7 @@ PROTOCOL_ERRORS = [
                          ids=[case[0] for case in PROTOCOL_ERRORS])
 def test_protocol_error_closes(shared_server, r, data, error):
     conn = shared_server.raw()
-    conn.send(data)
+    conn.send(data, tolerate_close=True)
     conn.expect(error)
     conn.assert_closed()
     assert r.ping() is True  # the server is fine
@@ -216,7 +216,7 @@ def test_protocol_error_after_valid_commands(shared_server, r, data, error):
     before = resp_encode("SET", "before", "1") + b"PING\r\n"
     after = resp_encode("SET", "after", "1") + b"PING\r\n"
     assert data.endswith(b"\r\n")
-    conn.send(before + data + after)
+    conn.send(before + data + after, tolerate_close=True)
     conn.expect(b"+OK\r\n+PONG\r\n" + error)
     conn.assert_closed()
     assert r.get("before") == b"1"
@@ -225,8 +225,16 @@ def test_protocol_error_after_valid_commands(shared_server, r, data, error):
 
 def test_protocol_error_one_byte_at_a_time(shared_server, r):
     conn = shared_server.raw()
-    conn.send_split(b"*1\r\n$4\r\nPING\r\n*1\r\nxyz\r\n*1\r\n$4\r\nPING\r\n", chunk=1)
+    # Stop after the offending line: writing after the server closed would draw an RST.
+    conn.send_split(b"*1\r\n$4\r\nPING\r\n*1\r\nxyz\r\n", chunk=1)
     conn.expect(b"+PONG\r\n-ERR Protocol error: expected '$', got 'x'\r\n")
+    conn.assert_closed()
+    conn = shared_server.raw()
+    conn.send_split(b"*1\r\n$4\r\nPING\r\n*1\r\n$-", chunk=1)
+    conn.expect(b"+PONG\r\n")
+    conn.assert_silent(0.1)
+    conn.send(b"2\r\n")
+    conn.expect(b"-ERR Protocol error: invalid bulk length\r\n")
     conn.assert_closed()
 
 

@@ -1,0 +1,51 @@
+/*
+ * plan.c: the memory plan. Every pool keel will ever use, with its count and
+ * unit size, computed from the configuration before anything is reserved.
+ * Each term is linear in one parameter (maxmemory, maxclients, the input
+ * buffer size, the output pool size, databases): none multiplies two of them.
+ */
+#include "plan.h"
+
+#include <stdio.h>
+
+
+static void plan_add(struct plan *plan, const char *name, uint64_t count, uint64_t unit_size) {
+    ASSERT(plan->pool_count < PLAN_POOL_COUNT_MAX);
+    struct plan_pool *pool = &plan->pools[plan->pool_count++];
+    pool->name = name;
+    pool->count = count;
+    pool->unit_size = unit_size;
+    /* Each pool starts page-aligned in the arena. */
+    pool->size = align_up(count * unit_size, 4096);
+    plan->total_size += pool->size;
+}
+
+void plan_build(struct plan *plan, const struct config *config) {
+    memset(plan, 0, sizeof(*plan));
+    plan->heap_page_count = (uint32_t)((config->maxmemory + HEAP_PAGE_SIZE - 1) / HEAP_PAGE_SIZE);
+    plan->output_chunk_count = (uint32_t)MAX(2, config->output_pool_size / OUTPUT_CHUNK_SIZE);
+    /* The heap pages must be page-size aligned: the first pool, aligned by the mapping. */
+    plan_add(plan, "heap_pages", plan->heap_page_count, HEAP_PAGE_SIZE);
+    plan_add(plan, "heap_descriptors", plan->heap_page_count,
+             heap_descriptor_size(plan->heap_page_count) / plan->heap_page_count);
+    plan_add(plan, "clients", config->maxclients, sizeof(struct client));
+    plan_add(plan, "input_buffers", config->maxclients, config->client_input_buffer_size);
+    plan_add(plan, "output_chunks", plan->output_chunk_count, OUTPUT_CHUNK_SIZE);
+    plan_add(plan, "databases", config->databases, sizeof(struct db));
+    plan_add(plan, "io_completions", IO_COMPLETIONS_PER_TURN_MAX, sizeof(struct io_completion));
+    plan_add(plan, "discard_buffer", 1, 64 * KIB);
+    /* The mapping is 4 KiB aligned; heap pages need HEAP_PAGE_SIZE alignment. */
+    plan_add(plan, "alignment_slack", 1, HEAP_PAGE_SIZE);
+    ASSERT(plan->pool_count == PLAN_POOL_COUNT);
+}
+
+void plan_print(const struct plan *plan, int fd) {
+    for (uint32_t index = 0; index < plan->pool_count; index++) {
+        const struct plan_pool *pool = &plan->pools[index];
+        dprintf(fd, "plan %-18s count %-10llu unit %-8llu bytes %llu\n", pool->name,
+                (unsigned long long)pool->count, (unsigned long long)pool->unit_size,
+                (unsigned long long)pool->size);
+    }
+    dprintf(fd, "total %llu bytes\n", (unsigned long long)plan->total_size);
+}
+

@@ -1,0 +1,26 @@
+/*
+ * plan.h: the memory plan (see plan.c). Pool order is fixed: main.c carves
+ * the arena in this order (PLAN_POOL_* indices).
+ */
+#pragma once
+
+#include "base.h"
+#include "server.h"
+
+enum plan_pool_index {
+    PLAN_POOL_HEAP_PAGES = 0,
+    PLAN_POOL_HEAP_DESCRIPTORS,
+    PLAN_POOL_CLIENTS,
+    PLAN_POOL_INPUT_BUFFERS,
+    PLAN_POOL_OUTPUT_CHUNKS,
+    PLAN_POOL_DATABASES,
+    PLAN_POOL_IO_COMPLETIONS,
+    PLAN_POOL_DISCARD_BUFFER,
+    PLAN_POOL_ALIGNMENT_SLACK,
+    PLAN_POOL_COUNT,
+};
+
+void plan_build(struct plan *plan, const struct config *config);
+
+/* One line per pool, then "total <N> bytes". */
+void plan_print(const struct plan *plan, int fd);
