@@ -32,7 +32,7 @@ count_plain() {  # last "N passed, M failed" line
 
 count_pytest() {  # "== 12 passed, 1 failed, 2 skipped in 3.1s =="
     local line
-    line=$(grep -aE '^=+ .*(passed|failed|error).* in [0-9.]+s' "$1" | tail -n 1)
+    line=$(grep -aE '^(=+ )?[0-9]+ (passed|failed|errors?|skipped).* in [0-9.]+s' "$1" | tail -n 1)
     local ok bad errors
     ok=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+')
     bad=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+')

@@ -17,10 +17,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#ifndef KEEL_NO_ALLOCATION_WATCH
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t count, size_t size);
 extern void *__libc_realloc(void *ptr, size_t size);
 extern void __libc_free(void *ptr);
+#endif
 
 static atomic_bool arena_watch_armed;
 static atomic_uint_fast64_t arena_watch_count;
@@ -72,6 +74,11 @@ uint64_t arena_allocations_after_seal(void) {
     return (uint64_t)atomic_load(&arena_watch_count);
 }
 
+/*
+ * Sanitizer builds (KEEL_NO_ALLOCATION_WATCH) keep the sanitizer's own
+ * allocator: there the watch is off and the count stays zero.
+ */
+#ifndef KEEL_NO_ALLOCATION_WATCH
 static void arena_watch(const char *function) {
     if (!atomic_load_explicit(&arena_watch_armed, memory_order_relaxed)) {
         return;
@@ -108,3 +115,4 @@ void free(void *ptr) {
     }
     __libc_free(ptr);
 }
+#endif

@@ -20,6 +20,18 @@
 
 /* ==== LPUSH, RPUSH ==== */
 
+/*
+ * Looks up a key for writing, as Redis's lookupKeyWrite: lazy expiry and the
+ * LRU clock, but no keyspace_hits/keyspace_misses (command_find counts those,
+ * which Redis does only for reads).
+ */
+static struct item *find_for_write(struct client *client, struct slice key, uint64_t hash) {
+    ASSERT(client->db != NULL);
+    ASSERT(key.ptr != NULL || key.size == 0);
+    VERIFY(hash == index_hash(key));
+    return db_find(&server.keyspace, client->db, key, hash);
+}
+
 /* The list of a key known to hold one. */
 static struct list *list_of(const struct item *item) {
     ASSERT(item != NULL);
@@ -86,7 +98,7 @@ static void list_push_command(struct client *client, enum list_end end) {
     ASSERT(end == LIST_HEAD || end == LIST_TAIL);
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = command_find(client, key, &hash);
+    struct item *item = find_for_write(client, key, hash);
     if (!command_check_type(client, item, ITEM_LIST)) {
         return;
     }
@@ -153,7 +165,7 @@ static void list_pop_command(struct client *client, const char *name, enum list_
     }
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = command_find(client, key, &hash);
+    struct item *item = find_for_write(client, key, hash);
     if (item == NULL) {
         if (has_count) {
             reply_null_array(&client->reply);

@@ -9,6 +9,9 @@
  * - A command that answers an error, -OOM included, leaves the dataset as it
  *   found it: every allocation happens before the first change, and a reply
  *   that quotes an old value is written before the old item is released.
+ *   One exception: MSET/MSETNX make every item first, but the index may still
+ *   fail to grow for a new key midway (db.h reserves room for one insert at a
+ *   time); the pairs before it stay stored.
  * - A string is INT (canonical int64), EMBEDDED (<= ITEM_EMBEDDED_SIZE_MAX
  *   bytes, in the item) or EXTERNAL (a separate heap object whose capacity is
  *   heap_usable_size). Only values longer than ITEM_EMBEDDED_SIZE_MAX are built
@@ -183,6 +186,7 @@ static void reply_string_item(struct client *client, const struct item *item) {
 }
 
 static void reply_string_or_null(struct client *client, const struct item *item) {
+    ASSERT(client != NULL);
     if (item == NULL) {
         reply_null(&client->reply);
     } else {
@@ -194,7 +198,7 @@ static uint32_t string_size(const struct item *item) {
     ASSERT(item->type == ITEM_STRING);
     char digits[STRING_DIGITS_SIZE];
     struct slice value = item_string(item, digits);
-    ASSERT(value.size <= UINT32_MAX);
+    ASSERT(item->encoding == ITEM_ENCODING_INT || value.size == item->value_size);
     return value.size;
 }
 
@@ -205,13 +209,7 @@ static uint32_t string_size(const struct item *item) {
  */
 static bool argument_adoptable(const struct client *client, uint32_t index) {
     struct slice argument = client_arg(client, index);
-    if (argument.ptr == NULL || argument.size <= ITEM_EMBEDDED_SIZE_MAX) {
-        return false;
-    }
-    uintptr_t address = (uintptr_t)argument.ptr;
-    uintptr_t input_start = (uintptr_t)client->input;
-    uintptr_t input_end = input_start + client->input_capacity;
-    if (address >= input_start && address <= input_end) {
+    if (argument.size <= ITEM_EMBEDDED_SIZE_MAX || !client_arg_owned(client, index)) {
         return false;
     }
     ASSERT(heap_contains(&server.heap, argument.ptr));
@@ -223,6 +221,7 @@ static bool argument_adoptable(const struct client *client, uint32_t index) {
 static struct item *string_create_from_argument(struct client *client, struct slice key,
                                                 uint32_t value_index, int64_t expire_at_ms) {
     ASSERT(expire_at_ms >= 0);
+    ASSERT(value_index >= 2);
     struct slice value = client_arg(client, value_index);
     uint8_t *external = NULL;
     if (argument_adoptable(client, value_index)) {
@@ -238,6 +237,7 @@ static struct item *string_create_from_argument(struct client *client, struct sl
 /* True when `item` owns argument value_index's object (it adopted the big argument). */
 static bool string_owns_argument(const struct client *client, const struct item *item,
                                  uint32_t value_index) {
+    ASSERT(item != NULL);
     struct slice value = client_arg(client, value_index);
     return item->encoding == ITEM_ENCODING_EXTERNAL && value.ptr != NULL &&
            item_external(item) == value.ptr;
@@ -398,10 +398,12 @@ static void string_set_with_expire(struct client *client, uint32_t unit_flag,
 }
 
 void cmd_setex(struct client *client) {
+    ASSERT(client->argv.count == 4);
     string_set_with_expire(client, STRING_EX, "setex");
 }
 
 void cmd_psetex(struct client *client) {
+    ASSERT(client->argv.count == 4);
     string_set_with_expire(client, STRING_PX, "psetex");
 }
 
@@ -420,9 +422,10 @@ void cmd_getdel(struct client *client) {
 }
 
 /*
- * Gives `item` another expiry (0: none). In place when the item already has an
- * expiry field and keeps one; otherwise a copy replaces it. False (nothing
- * changed) when the copy does not fit. The value is quoted by the caller first.
+ * First half of giving `item` another expiry (0: none): returns `item` itself
+ * when its expiry field can be overwritten in place, else a copy with the new
+ * expiry, or NULL (nothing changed) when the copy does not fit. The caller
+ * quotes the value, then calls string_expire_commit.
  */
 static struct item *string_expire_prepare(struct item *item, int64_t expire_at_ms) {
     ASSERT(expire_at_ms >= 0);
@@ -442,14 +445,9 @@ static void string_expire_commit(struct client *client, struct item *item,
         ASSERT(item_expire_at_ms(item) == expire_at_ms);
         return;
     }
-    /*
-     * item_with_expire copies the payload: an EXTERNAL value's object is now
-     * shared. Hand it to the copy so that releasing the old item does not free it.
-     */
+    /* An EXTERNAL value is shared by the copy: db_store moves it and frees the old shell. */
     if (item->encoding == ITEM_ENCODING_EXTERNAL) {
         ASSERT(item_external(item) == item_external(updated));
-        item->encoding = ITEM_ENCODING_EMBEDDED;
-        item->value_size = 0;
     }
     db_store(&server.keyspace, client->db, updated, hash, item);
     ASSERT(item_expire_at_ms(updated) == expire_at_ms);
@@ -564,6 +562,7 @@ static void string_mset(struct client *client, bool only_new, const char *comman
         return;
     }
     uint32_t pair_count = (count - 1) / 2;
+    ASSERT(pair_count >= 1);
     if (only_new) {
         for (uint32_t pair = 0; pair < pair_count; pair++) {
             struct slice key = client_arg(client, 1 + pair * 2);
@@ -593,10 +592,12 @@ static void string_mset(struct client *client, bool only_new, const char *comman
 }
 
 void cmd_mset(struct client *client) {
+    ASSERT(client->argv.count >= 3);
     string_mset(client, false, "mset");
 }
 
 void cmd_msetnx(struct client *client) {
+    ASSERT(client->argv.count >= 3);
     string_mset(client, true, "msetnx");
 }
 
@@ -863,6 +864,7 @@ void cmd_setrange(struct client *client) {
 /* The value of a string item as Redis's getLongLongFromObject sees it. */
 static bool string_item_int64(const struct item *item, int64_t *value) {
     ASSERT(item->type == ITEM_STRING);
+    ASSERT(value != NULL);
     if (item->encoding == ITEM_ENCODING_INT) {
         *value = item_int(item);
         return true;
@@ -909,14 +911,17 @@ static void string_increment(struct client *client, int64_t increment) {
 }
 
 void cmd_incr(struct client *client) {
+    ASSERT(client->argv.count == 2);
     string_increment(client, 1);
 }
 
 void cmd_decr(struct client *client) {
+    ASSERT(client->argv.count == 2);
     string_increment(client, -1);
 }
 
 void cmd_incrby(struct client *client) {
+    ASSERT(client->argv.count == 3);
     int64_t increment = 0;
     if (!argument_int64_or_reply(client, client_arg(client, 2), &increment)) {
         return;
@@ -925,6 +930,7 @@ void cmd_incrby(struct client *client) {
 }
 
 void cmd_decrby(struct client *client) {
+    ASSERT(client->argv.count == 3);
     int64_t decrement = 0;
     if (!argument_int64_or_reply(client, client_arg(client, 2), &decrement)) {
         return;

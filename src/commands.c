@@ -110,11 +110,16 @@ static bool command_arity_ok(const struct command *command, uint32_t argc) {
     return argc >= (uint32_t)(-command->arity);
 }
 
-/* Bytes a write may add: its arguments. Redis checks used memory before running. */
+/*
+ * Bytes a write may add: its arguments, except big arguments, which are already
+ * in the heap. Redis checks used memory before running a denyoom command.
+ */
 static bool command_over_memory(const struct client *client) {
     uint64_t incoming = 0;
     for (uint32_t index = 1; index < client->argv.count; index++) {
-        incoming += client->argv.items[index].size;
+        if (!client_arg_owned(client, index)) {
+            incoming += client->argv.items[index].size;
+        }
     }
     return server.heap.used_size + incoming > server.config.maxmemory;
 }

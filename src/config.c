@@ -82,6 +82,11 @@ STATIC_ASSERT(CONFIG_BULK_SIZE_MAX >= MIB, "proto-max-bulk-len's range is not em
 #define REASON_FOREGROUND "keel runs in the foreground"
 #define REASON_APPENDONLY "keel does not implement persistence yet (appendonly yes is refused)"
 #define REASON_DBFILENAME "dbfilename can't be a path, just a filename"
+#define REASON_LINE_TOO_LONG "line too long"
+#define REASON_STDIN "reading the configuration from stdin is not supported"
+#define REASON_UNEXPECTED "unexpected argument (flags are --keyword value...)"
+#define REASON_FLAG_EMPTY "expected a keyword after --"
+#define REASON_POOL_SMALL "must be at least client-input-buffer-size"
 
 /* ==== Keyword table ==== */
 
@@ -187,8 +192,8 @@ static void save_format(const struct config *config, char *value, uint32_t value
  *   built from them. maxmemory, maxclients, proto-max-bulk-len and
  *   client-query-buffer-limit may be lowered at run time, never raised above
  *   the reservation.
- * - io-backend, lock-memory, client-input-buffer-size and output-pool-size are
- *   keel's own.
+ * - io-backend, lock-memory, client-input-buffer-size, output-pool-size and
+ *   input-pool-size are keel's own (input-pool-size is immutable too).
  */
 static const struct keyword keywords[] = {
     /* Network. */
@@ -206,9 +211,9 @@ static const struct keyword keywords[] = {
 
     /* Sizes fixed by the reservation. */
     { .name = "maxmemory", .kind = KIND_SIZE, .flags = KEYWORD_RESERVED, FIELD(maxmemory),
-      .min = 0, .max = UINT64_MAX, .settle = maxmemory_settle },
+      .min = 0, .max = CONFIG_MAXMEMORY_MAX, .settle = maxmemory_settle },
     { .name = "maxclients", .kind = KIND_INTEGER, .flags = KEYWORD_RESERVED, FIELD(maxclients),
-      .min = 1, .max = UINT32_MAX },
+      .min = 1, .max = CONFIG_MAXCLIENTS_MAX },
     { .name = "proto-max-bulk-len", .kind = KIND_SIZE, .flags = KEYWORD_RESERVED,
       FIELD(proto_max_bulk_len), .min = MIB, .max = CONFIG_BULK_SIZE_MAX },
     { .name = "client-query-buffer-limit", .kind = KIND_SIZE, .flags = KEYWORD_RESERVED,
@@ -218,11 +223,13 @@ static const struct keyword keywords[] = {
     { .name = "client-input-buffer-size", .kind = KIND_SIZE, .flags = KEYWORD_IMMUTABLE,
       FIELD(client_input_buffer_size), .min = KIB, .max = MIB },
     { .name = "output-pool-size", .kind = KIND_SIZE, .flags = KEYWORD_IMMUTABLE,
-      FIELD(output_pool_size), .min = MIB, .max = CONFIG_LLONG_MAX },
+      FIELD(output_pool_size), .min = MIB, .max = CONFIG_OUTPUT_POOL_SIZE_MAX },
+    { .name = "input-pool-size", .kind = KIND_SIZE, .flags = KEYWORD_IMMUTABLE,
+      FIELD(input_pool_size), .min = MIB, .max = CONFIG_INPUT_POOL_SIZE_MAX },
 
     /* Behaviour. */
     { .name = "databases", .kind = KIND_INTEGER, .flags = KEYWORD_IMMUTABLE, FIELD(databases),
-      .min = 1, .max = CONFIG_INT_MAX },
+      .min = 1, .max = CONFIG_DATABASES_MAX },
     { .name = "maxmemory-policy", .kind = KIND_ENUM, FIELD(maxmemory_policy),
       NAMES(policy_names) },
     { .name = "maxmemory-samples", .kind = KIND_INTEGER, FIELD(maxmemory_samples), .min = 1,
@@ -1229,7 +1236,7 @@ bool config_apply_line(struct config *config, const char *line, char *error) {
     size_t length = strnlen(line, CONFIG_LINE_SIZE_MAX);
     if (length == CONFIG_LINE_SIZE_MAX) {
         struct slice name = first_word(line, CONFIG_LINE_SIZE_MAX - 1);
-        error_compose_slice(error, name, "line too long");
+        error_compose_slice(error, name, REASON_LINE_TOO_LONG);
         return false;
     }
     /* Redis trims " \t\r\n" from both ends, then skips blank and '#' lines. */
@@ -1398,7 +1405,7 @@ static bool load_flag(struct config *config, char **argv, uint32_t flag_index,
         return split_error(error, name, (uint32_t)name_size, status);
     }
     if (args.count == 0) {
-        error_compose(error, argv[flag_index], "expected a keyword after --");
+        error_compose(error, argv[flag_index], REASON_FLAG_EMPTY);
         return false;
     }
     for (uint32_t index = flag_index + 1; index < end_index; index++) {
@@ -1425,8 +1432,8 @@ static bool load_flags(struct config *config, char **argv, uint32_t index, uint3
         if (!is_flag(entry)) {
             error_compose(error, entry,
                           strcmp(entry, "-") == 0
-                              ? "reading the configuration from stdin is not supported"
-                              : "unexpected argument (flags are --keyword value...)");
+                              ? REASON_STDIN
+                              : REASON_UNEXPECTED);
             return false;
         }
         uint32_t end = index + 1;
@@ -1507,6 +1514,7 @@ void config_defaults(struct config *config) {
     config->output_limit_pubsub = (struct output_limit){ 32 * MIB, 8 * MIB, 60 };
     config->client_input_buffer_size = 16 * KIB;
     config->output_pool_size = 256 * MIB;
+    config->input_pool_size = 64 * MIB;
     config->databases = 16;
     config->maxmemory_policy = POLICY_NOEVICTION;
     config->maxmemory_samples = 5;
@@ -1527,8 +1535,11 @@ static bool validate_network(const struct config *config, const char **name, cha
     ASSERT(name != NULL);
     if (config->port == 0 || config->port > 65535) {
         *name = "port";
-        reason_set(reason, config->port == 0 ? REASON_PORT_ZERO
-                                             : "argument must be between 0 and 65535 inclusive");
+        if (config->port == 0) {
+            reason_set(reason, REASON_PORT_ZERO);
+        } else {
+            reason_range(reason, 0, 65535);
+        }
         return false;
     }
     if (config->bind_count == 0 || config->bind_count > CONFIG_BIND_COUNT_MAX) {
@@ -1555,22 +1566,25 @@ static bool validate_range(uint64_t value, uint64_t min, uint64_t max, const cha
 static bool validate_sizes(const struct config *config, const char **name, char *reason) {
     ASSERT(config != NULL);
     ASSERT(name != NULL);
-    if (!validate_range(config->maxmemory, 1, UINT64_MAX, "maxmemory", name, reason) ||
-        !validate_range(config->maxclients, 1, UINT32_MAX, "maxclients", name, reason) ||
+    if (!validate_range(config->maxmemory, 1, CONFIG_MAXMEMORY_MAX, "maxmemory", name, reason) ||
+        !validate_range(config->maxclients, 1, CONFIG_MAXCLIENTS_MAX, "maxclients", name,
+                        reason) ||
         !validate_range(config->proto_max_bulk_len, MIB, CONFIG_BULK_SIZE_MAX,
                         "proto-max-bulk-len", name, reason) ||
         !validate_range(config->client_query_buffer_limit, MIB, CONFIG_LLONG_MAX,
                         "client-query-buffer-limit", name, reason) ||
         !validate_range(config->client_input_buffer_size, KIB, MIB, "client-input-buffer-size",
                         name, reason) ||
-        !validate_range(config->output_pool_size, MIB, CONFIG_LLONG_MAX, "output-pool-size",
-                        name, reason)) {
+        !validate_range(config->output_pool_size, MIB, CONFIG_OUTPUT_POOL_SIZE_MAX,
+                        "output-pool-size", name, reason) ||
+        !validate_range(config->input_pool_size, MIB, CONFIG_INPUT_POOL_SIZE_MAX,
+                        "input-pool-size", name, reason)) {
         return false;
     }
     /* The output pool must at least hold one input buffer's worth of replies. */
     if (config->output_pool_size < config->client_input_buffer_size) {
         *name = "output-pool-size";
-        reason_set(reason, "must be at least client-input-buffer-size");
+        reason_set(reason, REASON_POOL_SMALL);
         return false;
     }
     return true;
@@ -1581,7 +1595,7 @@ static bool validate_behaviour(const struct config *config, const char **name, c
     ASSERT(config->loglevel <= LOG_NOTHING);
     ASSERT(config->io_backend <= IO_BACKEND_EPOLL);
     ASSERT(config->requirepass_size < CONFIG_STRING_SIZE_MAX);
-    if (!validate_range(config->databases, 1, CONFIG_INT_MAX, "databases", name, reason) ||
+    if (!validate_range(config->databases, 1, CONFIG_DATABASES_MAX, "databases", name, reason) ||
         !validate_range(config->maxmemory_samples, 1, CONFIG_INT_MAX, "maxmemory-samples", name,
                         reason) ||
         !validate_range(config->hz, CONFIG_HZ_MIN, CONFIG_HZ_MAX, "hz", name, reason)) {

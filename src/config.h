@@ -14,6 +14,13 @@
 #define CONFIG_STRING_SIZE_MAX 512u
 #define CONFIG_BIND_COUNT_MAX 16u
 #define CONFIG_ERROR_SIZE_MAX 512u
+/* Upper bounds that keep every plan count within 32 bits (64 KiB heap pages,
+ * 16 KiB output chunks) and the plan within a 48-bit address space. */
+#define CONFIG_MAXMEMORY_MAX ((uint64_t)1 << 40)          /* 1 TiB */
+#define CONFIG_OUTPUT_POOL_SIZE_MAX ((uint64_t)1 << 36)   /* 64 GiB */
+#define CONFIG_INPUT_POOL_SIZE_MAX ((uint64_t)1 << 36)    /* 64 GiB */
+#define CONFIG_MAXCLIENTS_MAX 1000000u
+#define CONFIG_DATABASES_MAX 1024u
 /*
  * proto-max-bulk-len may not exceed this: slices and item value sizes are
  * 32-bit in keel (Redis allows up to LLONG_MAX).
@@ -61,12 +68,13 @@ struct config {
     struct output_limit output_limit_replica; /* ... replica 256mb 64mb 60 (accepted, unused) */
     uint64_t client_input_buffer_size;     /* client-input-buffer-size 16kb (keel) */
     uint64_t output_pool_size;             /* output-pool-size 256mb (keel) */
+    uint64_t input_pool_size;              /* input-pool-size 64mb (keel): query buffers, argv */
 
     /* Behaviour. */
     uint32_t databases;                    /* databases 16 */
     enum maxmemory_policy maxmemory_policy;/* maxmemory-policy noeviction */
     uint32_t maxmemory_samples;            /* maxmemory-samples 5 */
-    uint32_t hz;                           /* hz 10 */
+    uint32_t hz;                           /* hz 10 (clamped to 1..500, as Redis does) */
     enum io_backend io_backend;            /* io-backend auto (keel) */
     bool lock_memory;                      /* lock-memory no (keel) */
     enum log_level loglevel;               /* loglevel notice */

@@ -128,7 +128,7 @@ static struct client *client_slot_acquire(void) {
     struct client *client;
     if (server.free_client_head != CLIENT_NONE) {
         client = &server.clients[server.free_client_head];
-        server.free_client_head = client->next_ready;
+        server.free_client_head = client->next_free;
     } else {
         ASSERT(server.untouched_client_index < server.client_count);
         uint32_t index = server.untouched_client_index++;
@@ -139,6 +139,7 @@ static struct client *client_slot_acquire(void) {
                               (uint64_t)index * server.reserved.client_input_buffer_size;
     }
     ASSERT(client->state == CLIENT_FREE);
+    ASSERT(!client->queued);
     return client;
 }
 
@@ -191,15 +192,13 @@ static void client_open(int fd) {
 
 static void client_release_argv(struct client *client) {
     for (uint32_t index = 0; index < client->argv.count; index++) {
-        const uint8_t *ptr = client->argv.items[index].ptr;
-        bool in_input = ptr >= client->input && ptr <= client->input + client->input_capacity;
-        if (ptr != NULL && !in_input) {
-            heap_free(&server.heap, (void *)ptr);
+        if (client_arg_owned(client, index)) {
+            heap_free(&server.heap, (void *)client->argv.items[index].ptr);
         }
     }
     client->argv.count = 0;
     if (client->argv.items != client->argv_inline) {
-        heap_free(&server.heap, client->argv.items);
+        heap_free(&server.input_heap, client->argv.items);
         client->argv.items = client->argv_inline;
         client->argv.capacity = CLIENT_ARGV_INLINE_COUNT;
     }
@@ -208,6 +207,7 @@ static void client_release_argv(struct client *client) {
 static void client_release(struct client *client) {
     ASSERT(client->state == CLIENT_CLOSING);
     ASSERT(!client->recv_in_flight && !client->send_in_flight);
+    ASSERT(!client->queued); /* a queued slot must not be reused */
     close(client->fd);
     client_release_argv(client);
     if (client->big_arg != NULL) {
@@ -215,14 +215,14 @@ static void client_release(struct client *client) {
         client->big_arg = NULL;
     }
     if (client->input_large) {
-        heap_free(&server.heap, client->input);
+        heap_free(&server.input_heap, client->input);
         client->input_large = false;
     }
     output_release(&server.output_pool, &client->output);
     client->fd = -1;
     client->state = CLIENT_FREE;
     client->generation++;
-    client->next_ready = server.free_client_head;
+    client->next_free = server.free_client_head;
     server.free_client_head = client->slot_index;
     ASSERT(server.connected_count > 0);
     server.connected_count--;
@@ -284,7 +284,7 @@ static bool client_make_room(struct client *client) {
         parser->command_start = 0;
         client->input_end = 0;
         if (client->input_large) {
-            heap_free(&server.heap, client->input);
+            heap_free(&server.input_heap, client->input);
             client->input = client->input_fixed;
             client->input_capacity = fixed_capacity;
             client->input_large = false;
@@ -303,9 +303,10 @@ static bool client_make_room(struct client *client) {
         client_query_limit_close(client);
         return false;
     }
-    uint8_t *larger = heap_alloc(&server.heap, capacity);
+    uint8_t *larger = heap_alloc(&server.input_heap, capacity);
     if (larger == NULL) {
-        server_log(LOG_WARNING, "Closing client: no memory left for its query buffer");
+        server_log(LOG_WARNING, "Closing client: input-pool-size has no room for its query "
+                   "buffer");
         client_close_now(client);
         return false;
     }
@@ -316,7 +317,7 @@ static bool client_make_room(struct client *client) {
     client->input_capacity = (uint32_t)capacity;
     client->input_large = true;
     if (old_large) {
-        heap_free(&server.heap, old_input);
+        heap_free(&server.input_heap, old_input);
     }
     return true;
 }
@@ -330,15 +331,16 @@ static bool client_grow_argv(struct client *client) {
     if (client->parser.argc_expected > 0) {
         capacity = MIN(capacity, (uint64_t)client->parser.argc_expected);
     }
-    struct slice *items = heap_alloc(&server.heap, capacity * sizeof(struct slice));
+    struct slice *items = heap_alloc(&server.input_heap, capacity * sizeof(struct slice));
     if (items == NULL) {
-        server_log(LOG_WARNING, "Closing client: no memory left for its arguments");
+        server_log(LOG_WARNING, "Closing client: input-pool-size has no room for its "
+                   "arguments");
         client_close_now(client);
         return false;
     }
     memcpy(items, argv->items, argv->count * sizeof(struct slice));
     if (argv->items != client->argv_inline) {
-        heap_free(&server.heap, argv->items);
+        heap_free(&server.input_heap, argv->items);
     }
     argv->items = items;
     argv->capacity = (uint32_t)capacity;
@@ -400,7 +402,7 @@ static void client_command_done(struct client *client) {
         client->input = client->input_fixed;
         client->input_capacity = fixed_capacity;
         client->input_large = false;
-        heap_free(&server.heap, large);
+        heap_free(&server.input_heap, large);
     }
 }
 
@@ -604,7 +606,8 @@ static bool client_step(struct client *client) {
         client_close_now(client);
     }
     if (client->state == CLIENT_CLOSING) {
-        if (!client->recv_in_flight && !client->send_in_flight) {
+        /* Closed during this step: it is queued again and released next turn. */
+        if (!client->recv_in_flight && !client->send_in_flight && !client->queued) {
             client_release(client);
         }
         return false;

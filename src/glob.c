@@ -50,6 +50,10 @@ static bool glob_class(struct slice pattern, uint32_t *position, uint8_t c, bool
 }
 
 bool glob_match(struct slice pattern, struct slice text, bool nocase) {
+    if (text.size == 0) {
+        /* As Redis's stringmatchlen: an empty string matches only an empty pattern. */
+        return pattern.size == 0;
+    }
     uint32_t pattern_index = 0;
     uint32_t text_index = 0;
     uint32_t star_pattern = UINT32_MAX;

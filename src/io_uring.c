@@ -13,11 +13,27 @@ bool io_init(struct io *io, uint32_t entries, uint32_t completion_entries, char 
              uint32_t error_size) {
     ASSERT(entries > 0);
     ASSERT(completion_entries >= entries);
-    struct io_uring_params params;
-    memset(&params, 0, sizeof(params));
-    params.flags = IORING_SETUP_CQSIZE;
-    params.cq_entries = completion_entries;
-    int result = io_uring_queue_init_params(entries, &io->ring, &params);
+    /*
+     * Task work runs only when the loop enters the kernel (DEFER_TASKRUN, 6.1+),
+     * else cooperatively (COOP_TASKRUN, 5.19+): completions then cost no
+     * interrupt of the running loop. Older kernels get the plain ring.
+     */
+    static const uint32_t flag_choices[] = {
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+        IORING_SETUP_COOP_TASKRUN,
+        0,
+    };
+    int result = -EINVAL;
+    for (uint32_t index = 0; index < ARRAY_COUNT(flag_choices) && result < 0; index++) {
+        struct io_uring_params params;
+        memset(&params, 0, sizeof(params));
+        params.flags = IORING_SETUP_CQSIZE | flag_choices[index];
+        params.cq_entries = completion_entries;
+        result = io_uring_queue_init_params(entries, &io->ring, &params);
+        if (result == -EPERM || result == -ENOSYS) {
+            break; /* io_uring itself is forbidden: no flag will help */
+        }
+    }
     if (result < 0) {
         snprintf(error, error_size, "io_uring setup failed: %s", strerror(-result));
         return false;

@@ -23,7 +23,8 @@
 
 static void *plan_take(const struct plan *plan, uint32_t pool_index) {
     ASSERT(pool_index < plan->pool_count);
-    uint64_t alignment = pool_index == PLAN_POOL_HEAP_PAGES ? HEAP_PAGE_SIZE : 4096;
+    bool heap_pages = pool_index == PLAN_POOL_HEAP_PAGES || pool_index == PLAN_POOL_INPUT_HEAP_PAGES;
+    uint64_t alignment = heap_pages ? HEAP_PAGE_SIZE : 4096;
     return arena_take(&server.arena, plan->pools[pool_index].size, alignment);
 }
 
@@ -44,6 +45,8 @@ static void server_init_memory(void) {
     ASSERT(initialised);
     server.completions = plan_take(plan, PLAN_POOL_IO_COMPLETIONS);
     server.discard_buffer = plan_take(plan, PLAN_POOL_DISCARD_BUFFER);
+    heap_init(&server.input_heap, plan_take(plan, PLAN_POOL_INPUT_HEAP_PAGES),
+              plan->input_heap_page_count, plan_take(plan, PLAN_POOL_INPUT_HEAP_DESCRIPTORS));
     server.ready_head = CLIENT_NONE;
     server.ready_tail = CLIENT_NONE;
     ASSERT(server.arena.used_size <= server.arena.size);

@@ -34,8 +34,15 @@ void plan_build(struct plan *plan, const struct config *config) {
     plan_add(plan, "databases", config->databases, sizeof(struct db));
     plan_add(plan, "io_completions", IO_COMPLETIONS_PER_TURN_MAX, sizeof(struct io_completion));
     plan_add(plan, "discard_buffer", 1, 64 * KIB);
-    /* The mapping is 4 KiB aligned; heap pages need HEAP_PAGE_SIZE alignment. */
-    plan_add(plan, "alignment_slack", 1, HEAP_PAGE_SIZE);
+    /* Query buffers past the fixed one and argv arrays past 16 arguments: a heap of
+     * their own, so a full data budget never stops a client from reading or deleting. */
+    plan->input_heap_page_count =
+        (uint32_t)((config->input_pool_size + HEAP_PAGE_SIZE - 1) / HEAP_PAGE_SIZE);
+    plan_add(plan, "input_heap_pages", plan->input_heap_page_count, HEAP_PAGE_SIZE);
+    plan_add(plan, "input_heap_descriptors", plan->input_heap_page_count,
+             heap_descriptor_size(plan->input_heap_page_count) / plan->input_heap_page_count);
+    /* The mapping is 4 KiB aligned; each heap's pages need HEAP_PAGE_SIZE alignment. */
+    plan_add(plan, "alignment_slack", 2, HEAP_PAGE_SIZE);
     ASSERT(plan->pool_count == PLAN_POOL_COUNT);
 }
 

@@ -180,6 +180,11 @@ static enum resp_status resp_parse_multibulk(struct resp_parser *parser, uint8_t
         if (!resp_skip(parser, end)) {
             return RESP_AGAIN;
         }
+        if (argv->count == argv->capacity) {
+            /* Before the header: a big argument must find room in argv when it starts. */
+            parser->argv_needed = argv->count + 1;
+            return RESP_ARGV_FULL;
+        }
         if (parser->bulk_size < 0) {
             if (parser->cursor == end) {
                 return RESP_AGAIN;
@@ -189,20 +194,12 @@ static enum resp_status resp_parse_multibulk(struct resp_parser *parser, uint8_t
                 return status;
             }
             if (parser->bulk_size >= limits->big_arg_size) {
-                if (argv->count == argv->capacity) {
-                    parser->argv_needed = argv->count + 1;
-                    return RESP_ARGV_FULL;
-                }
                 return RESP_BIG_ARG;
             }
         }
         uint64_t bulk_size = (uint64_t)parser->bulk_size;
         if ((uint64_t)(end - parser->cursor) < bulk_size + 2) {
             return RESP_AGAIN;
-        }
-        if (argv->count == argv->capacity) {
-            parser->argv_needed = argv->count + 1;
-            return RESP_ARGV_FULL;
         }
         argv->items[argv->count++] =
             (struct slice){ .ptr = buffer + parser->cursor, .size = (uint32_t)bulk_size };
@@ -215,6 +212,11 @@ static enum resp_status resp_parse_multibulk(struct resp_parser *parser, uint8_t
 
 static bool resp_is_space(uint8_t c) {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f';
+}
+
+/* An unquoted token ends here (sdssplitargs: space, \n, \r, \t or NUL). */
+static bool resp_ends_token(uint8_t c) {
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0;
 }
 
 static int resp_hex_value(uint8_t c) {
@@ -287,7 +289,7 @@ static bool resp_split_token(uint8_t *line, uint32_t size, uint32_t *position, u
                 line[write++] = c;
                 index++;
             }
-        } else if (resp_is_space(c)) {
+        } else if (resp_ends_token(c)) {
             break;
         } else if (c == '"' || c == '\'') {
             quote = c;
@@ -398,7 +400,7 @@ static bool resp_count_tokens(const uint8_t *line, uint32_t size, uint32_t scrat
                     break;
                 }
                 index++;
-            } else if (resp_is_space(c)) {
+            } else if (resp_ends_token(c)) {
                 break;
             } else {
                 if (c == '"' || c == '\'') {
@@ -458,7 +460,8 @@ void resp_parser_relocate(struct resp_parser *parser, struct resp_argv *argv,
     ASSERT(parser->cursor <= old_end);
     for (uint32_t index = 0; index < argv->count; index++) {
         const uint8_t *ptr = argv->items[index].ptr;
-        if (ptr >= old_base + from && ptr <= old_base + old_end) {
+        /* Strictly below the end: a big argument's object may start right there. */
+        if (ptr >= old_base + from && ptr < old_base + old_end) {
             argv->items[index].ptr = new_base + (ptr - (old_base + from));
         }
     }

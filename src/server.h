@@ -70,7 +70,8 @@ struct client {
     struct iovec send_iov[CLIENT_SEND_IOV_MAX];
     uint64_t send_size;           /* bytes in the send in flight */
 
-    uint32_t next_ready;          /* ready-list link */
+    uint32_t next_ready;          /* ready-list link (valid while queued) */
+    uint32_t next_free;           /* free-slot link (valid while CLIENT_FREE) */
     uint64_t commands_processed;
     int64_t created_ms;
     int64_t last_interaction_ms;
@@ -105,6 +106,7 @@ struct plan {
     uint32_t pool_count;
     uint64_t total_size;
     uint32_t heap_page_count;
+    uint32_t input_heap_page_count;
     uint32_t output_chunk_count;
 };
 
@@ -113,7 +115,8 @@ struct server {
     struct config reserved;    /* what the plan was built from */
     struct plan plan;
     struct arena arena;
-    struct heap heap;
+    struct heap heap;             /* the data budget (maxmemory) */
+    struct heap input_heap;       /* large query buffers and argv arrays (input-pool-size) */
     struct keyspace keyspace;
     struct output_pool output_pool;
     struct io io;
@@ -149,6 +152,17 @@ extern struct server server;
 static inline struct slice client_arg(const struct client *client, uint32_t index) {
     ASSERT(index < client->argv.count);
     return client->argv.items[index];
+}
+
+/*
+ * True when an argument is a big argument: a data-heap object of exactly its
+ * size, received straight from the socket, which a handler may adopt as a value
+ * (then it sets argv.items[index].ptr to NULL so the connection does not free it).
+ */
+static inline bool client_arg_owned(const struct client *client, uint32_t index) {
+    ASSERT(index < client->argv.count);
+    const uint8_t *ptr = client->argv.items[index].ptr;
+    return ptr != NULL && (ptr < client->input || ptr >= client->input + client->input_capacity);
 }
 
 /* Wall clock in milliseconds / microseconds. */

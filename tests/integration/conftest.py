@@ -20,6 +20,7 @@ Main fixtures:
   raw             -> RawConn (raw socket) on shared_server
 Server offers .port, .pid, .client(**kw) (a redis.Redis factory), .raw().
 """
+import importlib.util
 import os
 import shlex
 import signal
@@ -48,9 +49,7 @@ LOG_TAIL_BYTES = 8000
 def pytest_addoption(parser):
     # pytest.ini sets `timeout` for pytest-timeout; declare it when the plugin
     # is absent so pytest does not warn about an unknown option.
-    try:
-        import pytest_timeout  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("pytest_timeout") is None:
         parser.addini("timeout", "per-test timeout (needs pytest-timeout)")
 
 

@@ -258,11 +258,16 @@ def test_info_case_insensitive_section(r):
 
 # ==== CONFIG ====
 
+CONFIG_ARGS = pytest.mark.server_args("--maxmemory", "64mb", "--maxmemory-policy", "noeviction")
+
+
 @pytest.fixture
-def config_server(server_factory):
-    return server_factory("--maxmemory", "64mb", "--maxmemory-policy", "noeviction")
+def config_server(server):
+    """A fresh server per test, started with the test's server_args marker."""
+    return server
 
 
+@CONFIG_ARGS
 def test_config_get_maxmemory(config_server):
     raw = config_server.raw()
     assert raw.cmd("CONFIG", "GET", "maxmemory") == [b"maxmemory", b"67108864"]
@@ -275,6 +280,7 @@ def test_config_get_maxmemory(config_server):
     assert b"maxmemory" in names and b"maxmemory-policy" in names
 
 
+@CONFIG_ARGS
 def test_config_set_policy(config_server):
     raw = config_server.raw()
     for policy in ("allkeys-lru", "volatile-ttl", "allkeys-random", "noeviction"):
@@ -285,6 +291,17 @@ def test_config_set_policy(config_server):
     assert raw.cmd("CONFIG", "GET", "maxmemory-policy") == [b"maxmemory-policy", b"allkeys-lfu"]
 
 
+@CONFIG_ARGS
+def test_config_get_save_and_appendonly(config_server):
+    """redis-benchmark 7.0 starts with CONFIG GET save / appendonly and prints
+    "WARNING: Could not fetch server CONFIG" unless each reply is a 2-element array."""
+    raw = config_server.raw()
+    save = raw.cmd("CONFIG", "GET", "save")
+    assert isinstance(save, list) and len(save) == 2 and save[0] == b"save", save
+    assert raw.cmd("CONFIG", "GET", "appendonly") == [b"appendonly", b"no"]
+
+
+@CONFIG_ARGS
 def test_config_errors(config_server):
     raw = config_server.raw()
     assert raw.call("CONFIG", "SET", "maxmemory-policy", "bogus") == (
@@ -362,3 +379,11 @@ def test_many_clients_independent(shared_server, r):
     for conn in conns:
         conn.close()
     assert RawConn(shared_server.port).call("PING") == b"+PONG\r\n"
+
+
+def test_full_workload_smoke(server_factory):
+    """The workload used by the keel_only no-allocation tests runs cleanly on any server."""
+    from workload import run_workload
+    server = server_factory("--maxclients", "8", "--maxmemory", "64mb")
+    run_workload(server.port, maxclients=8)
+    assert server.alive()

@@ -444,21 +444,21 @@ Test(config, integer_limits) {
     cr_assert_eq(config_line("port 65535").port, 65535);
     line_fails("port 65536", "port: argument must be between 0 and 65535 inclusive");
     cr_assert_eq(config_line("maxclients 1").maxclients, 1);
-    cr_assert_eq(config_line("maxclients 4294967295").maxclients, UINT32_MAX);
-    line_fails("maxclients 0", "maxclients: argument must be between 1 and 4294967295 inclusive");
-    line_fails("maxclients 4294967296",
-               "maxclients: argument must be between 1 and 4294967295 inclusive");
+    cr_assert_eq(config_line("maxclients 1000000").maxclients, CONFIG_MAXCLIENTS_MAX);
+    line_fails("maxclients 0", "maxclients: argument must be between 1 and 1000000 inclusive");
+    line_fails("maxclients 1000001",
+               "maxclients: argument must be between 1 and 1000000 inclusive");
     cr_assert_eq(config_line("databases 1").databases, 1);
-    cr_assert_eq(config_line("databases 2147483647").databases, 2147483647u);
-    line_fails("databases 0", "databases: argument must be between 1 and 2147483647 inclusive");
-    line_fails("databases 2147483648",
-               "databases: argument must be between 1 and 2147483647 inclusive");
+    cr_assert_eq(config_line("databases 1024").databases, CONFIG_DATABASES_MAX);
+    line_fails("databases 0", "databases: argument must be between 1 and 1024 inclusive");
+    line_fails("databases 1025", "databases: argument must be between 1 and 1024 inclusive");
     cr_assert_eq(config_line("timeout 2147483647").timeout_seconds, 2147483647u);
     line_fails("timeout 2147483648",
                "timeout: argument must be between 0 and 2147483647 inclusive");
     line_fails("tcp-keepalive -1",
                "tcp-keepalive: argument must be between 0 and 2147483647 inclusive");
-    line_fails("tcp-backlog -1", "tcp-backlog: argument must be between 0 and 2147483647 inclusive");
+    line_fails("tcp-backlog -1",
+               "tcp-backlog: argument must be between 0 and 2147483647 inclusive");
     cr_assert_eq(config_line("maxmemory-samples 1").maxmemory_samples, 1);
     line_fails("maxmemory-samples 0",
                "maxmemory-samples: argument must be between 1 and 2147483647 inclusive");
@@ -494,9 +494,16 @@ Test(config, size_limits) {
                "client-input-buffer-size: argument must be between 1024 and 1048576 inclusive");
     cr_assert_eq(config_line("output-pool-size 1mb").output_pool_size, MIB);
     line_fails("output-pool-size 1048575",
-               "output-pool-size: argument must be between 1048576 and 9223372036854775807 "
-               "inclusive");
-    cr_assert_eq(config_line("maxmemory 18446744073709551615").maxmemory, UINT64_MAX);
+               "output-pool-size: argument must be between 1048576 and 68719476736 inclusive");
+    cr_assert_eq(config_line("output-pool-size 64gb").output_pool_size, 64 * GIB);
+    line_fails("output-pool-size 68719476737",
+               "output-pool-size: argument must be between 1048576 and 68719476736 inclusive");
+    cr_assert_eq(config_line("input-pool-size 1mb").input_pool_size, MIB);
+    line_fails("input-pool-size 1048575",
+               "input-pool-size: argument must be between 1048576 and 68719476736 inclusive");
+    cr_assert_eq(config_line("maxmemory 1099511627776").maxmemory, CONFIG_MAXMEMORY_MAX);
+    line_fails("maxmemory 1099511627777",
+               "maxmemory: argument must be between 0 and 1099511627776 inclusive");
 }
 
 Test(config, bind_limits) {
@@ -820,11 +827,11 @@ Test(config, validate_cross_field_rules) {
     config = config_fresh();
     config.maxclients = 0;
     cr_assert_not(config_validate(&config, error));
-    cr_assert_str_eq(error, "maxclients: argument must be between 1 and 4294967295 inclusive");
+    cr_assert_str_eq(error, "maxclients: argument must be between 1 and 1000000 inclusive");
     config = config_fresh();
     config.databases = 0;
     cr_assert_not(config_validate(&config, error));
-    cr_assert_str_eq(error, "databases: argument must be between 1 and 2147483647 inclusive");
+    cr_assert_str_eq(error, "databases: argument must be between 1 and 1024 inclusive");
     config = config_fresh();
     config.maxmemory = 0;
     cr_assert_not(config_validate(&config, error));
@@ -905,7 +912,7 @@ Test(config, set_invalid_values) {
     set_fails("hz", "-1", CONFIG_SET_INVALID,
               "argument must be between 0 and 2147483647 inclusive");
     set_fails("maxclients", "0", CONFIG_SET_INVALID,
-              "argument must be between 1 and 4294967295 inclusive");
+              "argument must be between 1 and 1000000 inclusive");
     set_fails("proto-max-bulk-len", "1000", CONFIG_SET_INVALID,
               "argument must be between 1048576 and 4294967295 inclusive");
     set_fails("protected-mode", "maybe", CONFIG_SET_INVALID, "argument must be 'yes' or 'no'");

@@ -1,0 +1,498 @@
+/*
+ * test_db.c: unit tests for items and keyspaces (src/db.c): string encodings,
+ * expiry fields, store/find/delete, lazy and active expiry, flush.
+ *
+ * The heap runs over an anonymous 64 MiB mapping (tests only), as in
+ * test_heap.c; heap.used_size and heap.object_count tell whether every object
+ * an operation made was freed again.
+ */
+#define _DEFAULT_SOURCE
+#include "db.h"
+
+#include <criterion/criterion.h>
+#include <sys/mman.h>
+
+#define TEST_PAGE_COUNT ((uint32_t)(64 * MIB / HEAP_PAGE_SIZE))
+#define TEST_DB_COUNT 4u
+#define LARGE_SIZE (3u * ITEM_EMBEDDED_SIZE_MAX)
+
+static struct heap heap;
+static uint8_t *mapping;
+static uint64_t mapping_size;
+static struct heap_page *descriptors;
+static struct keyspace keyspace;
+static struct db dbs[TEST_DB_COUNT];
+static uint64_t baseline_used_size;
+static uint64_t baseline_object_count;
+static uint8_t large[LARGE_SIZE + 1];
+
+static void setup(void) {
+    mapping_size = ((uint64_t)TEST_PAGE_COUNT + 1) * HEAP_PAGE_SIZE;
+    void *area = mmap(NULL, mapping_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
+    cr_assert(area != MAP_FAILED);
+    mapping = area;
+    uint8_t *pages = (uint8_t *)align_up((uint64_t)(uintptr_t)mapping, HEAP_PAGE_SIZE);
+    void *table = mmap(NULL, heap_descriptor_size(TEST_PAGE_COUNT), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert(table != MAP_FAILED);
+    descriptors = table;
+    heap_init(&heap, pages, TEST_PAGE_COUNT, descriptors);
+    cr_assert(keyspace_init(&keyspace, &heap, dbs, TEST_DB_COUNT));
+    cr_assert_eq(keyspace.db_count, TEST_DB_COUNT);
+    for (uint32_t index = 0; index < TEST_DB_COUNT; index++) {
+        cr_assert_eq(dbs[index].id, index);
+        cr_assert_eq(dbs[index].index.count, 0);
+        cr_assert_eq(dbs[index].expires_count, 0);
+    }
+    baseline_used_size = heap.used_size;
+    baseline_object_count = heap.object_count;
+    for (uint32_t index = 0; index < sizeof(large); index++) {
+        large[index] = (uint8_t)(index * 31 + 7);
+    }
+}
+
+static void teardown(void) {
+    heap_verify(&heap);
+    munmap(descriptors, heap_descriptor_size(TEST_PAGE_COUNT));
+    munmap(mapping, mapping_size);
+}
+
+TestSuite(db, .init = setup, .fini = teardown);
+
+/* ==== Helpers ==== */
+
+static struct slice bytes_slice(const void *bytes, uint32_t size) {
+    return (struct slice){ .ptr = bytes, .size = size };
+}
+
+static struct item *create(const char *key, struct slice value, int64_t expire_at_ms) {
+    struct item *item = item_create_string(&heap, slice_from_cstr(key), value, expire_at_ms,
+                                           NULL);
+    cr_assert(item != NULL);
+    return item;
+}
+
+static void expect_string(const struct item *item, struct slice value) {
+    char digits[24];
+    struct slice stored = item_string(item, digits);
+    cr_assert(slice_equal(stored, value), "stored %u bytes '%.*s', expected %u bytes",
+              stored.size, (int)MIN(stored.size, 40u), (const char *)stored.ptr, value.size);
+}
+
+/* SET key value [expiry]: replaces an existing key like the string commands do. */
+static struct item *put(struct db *db, const char *name, struct slice value,
+                        int64_t expire_at_ms) {
+    struct slice key = slice_from_cstr(name);
+    uint64_t hash = index_hash(key);
+    struct item *old_item = db_find(&keyspace, db, key, hash);
+    if (old_item == NULL) {
+        cr_assert(db_prepare_insert(db, hash));
+    }
+    struct item *item = item_create_string(&heap, key, value, expire_at_ms, NULL);
+    cr_assert(item != NULL);
+    db_store(&keyspace, db, item, hash, old_item);
+    return item;
+}
+
+static struct item *find(struct db *db, const char *name) {
+    struct slice key = slice_from_cstr(name);
+    return db_find(&keyspace, db, key, index_hash(key));
+}
+
+static void delete(struct db *db, const char *name) {
+    struct item *item = find(db, name);
+    cr_assert(item != NULL, "%s", name);
+    struct slice key = slice_from_cstr(name);
+    db_delete(&keyspace, db, item, index_hash(key));
+}
+
+static void key_name(char *name, uint32_t index) {
+    snprintf(name, 32, "key:%u", index);
+}
+
+/* ==== Encodings ==== */
+
+Test(db, canonical_ints_become_int) {
+    static const struct {
+        const char *text;
+        int64_t value;
+    } ints[] = {
+        { "0", 0 },
+        { "123", 123 },
+        { "-5", -5 },
+        { "9223372036854775807", INT64_MAX },
+        { "-9223372036854775808", INT64_MIN },
+    };
+    for (uint32_t index = 0; index < ARRAY_COUNT(ints); index++) {
+        struct slice value = slice_from_cstr(ints[index].text);
+        int64_t parsed = 0;
+        cr_assert(string_is_canonical_int(value, &parsed), "%s", ints[index].text);
+        cr_assert_eq(parsed, ints[index].value);
+        struct item *item = create("k", value, 0);
+        cr_assert_eq(item->encoding, ITEM_ENCODING_INT, "%s", ints[index].text);
+        cr_assert_eq(item->type, ITEM_STRING);
+        cr_assert_eq(item_int(item), ints[index].value);
+        cr_assert_eq(item->value_size, value.size);
+        cr_assert_eq((uintptr_t)item_payload(item) % 8, 0);
+        expect_string(item, value);
+        item_free(&heap, item);
+    }
+    cr_assert_eq(heap.object_count, baseline_object_count);
+}
+
+Test(db, non_canonical_ints_stay_strings) {
+    static const char *texts[] = {
+        "0123", "+1", "1.0", "-0", "00", "", "-", " 1", "1 ", "1e3", "0x10",
+        "9223372036854775808", "-9223372036854775809", "100000000000000000000",
+        "-10000000000000000000", "123456789012345678901",
+    };
+    for (uint32_t index = 0; index < ARRAY_COUNT(texts); index++) {
+        struct slice value = slice_from_cstr(texts[index]);
+        int64_t parsed = 777;
+        cr_assert_not(string_is_canonical_int(value, &parsed), "'%s'", texts[index]);
+        cr_assert_eq(parsed, 777);
+        struct item *item = create("k", value, 0);
+        cr_assert_eq(item->encoding, ITEM_ENCODING_EMBEDDED, "'%s'", texts[index]);
+        expect_string(item, value);
+        item_free(&heap, item);
+    }
+    cr_assert_eq(heap.object_count, baseline_object_count);
+}
+
+Test(db, embedded_up_to_the_limit_then_external) {
+    struct item *small = create("k", slice_from_cstr("hello"), 0);
+    cr_assert_eq(small->encoding, ITEM_ENCODING_EMBEDDED);
+    expect_string(small, slice_from_cstr("hello"));
+
+    struct slice at_limit = bytes_slice(large, ITEM_EMBEDDED_SIZE_MAX);
+    struct item *embedded = create("k", at_limit, 0);
+    cr_assert_eq(embedded->encoding, ITEM_ENCODING_EMBEDDED);
+    cr_assert_eq(embedded->value_size, ITEM_EMBEDDED_SIZE_MAX);
+    expect_string(embedded, at_limit);
+
+    struct slice over_limit = bytes_slice(large, ITEM_EMBEDDED_SIZE_MAX + 1);
+    uint64_t objects_before = heap.object_count;
+    struct item *external = create("k", over_limit, 0);
+    cr_assert_eq(external->encoding, ITEM_ENCODING_EXTERNAL);
+    cr_assert_eq(heap.object_count, objects_before + 2); /* the item and its value */
+    cr_assert_eq((uintptr_t)item_payload(external) % 8, 0);
+    cr_assert(item_external(external) != large, "the value is copied");
+    cr_assert_geq(heap_usable_size(&heap, item_external(external)), over_limit.size);
+    cr_assert_eq(item_memory_size(&heap, external),
+                 heap_usable_size(&heap, external) +
+                     heap_usable_size(&heap, item_external(external)));
+    expect_string(external, over_limit);
+
+    item_free(&heap, small);
+    item_free(&heap, embedded);
+    item_free(&heap, external);
+    cr_assert_eq(heap.object_count, baseline_object_count);
+    cr_assert_eq(heap.used_size, baseline_used_size);
+}
+
+Test(db, external_value_is_adopted) {
+    uint8_t *object = heap_alloc(&heap, LARGE_SIZE);
+    cr_assert(object != NULL);
+    memcpy(object, large, LARGE_SIZE);
+    struct slice value = bytes_slice(object, LARGE_SIZE);
+    struct item *item = item_create_string(&heap, slice_from_cstr("big"), value, 0, object);
+    cr_assert(item != NULL);
+    cr_assert_eq(item->encoding, ITEM_ENCODING_EXTERNAL);
+    cr_assert_eq(item_external(item), object);
+    cr_assert_eq(item->value_size, LARGE_SIZE);
+    expect_string(item, bytes_slice(large, LARGE_SIZE));
+    /* Freeing the item frees the adopted object too. */
+    item_free(&heap, item);
+    cr_assert_eq(heap.object_count, baseline_object_count);
+    cr_assert_eq(heap.used_size, baseline_used_size);
+}
+
+Test(db, keys_and_payload_alignment) {
+    static const char key_bytes[] = "0123456789abcdefghijklmnopq";
+    static const char *values[] = { "42", "text", "" };
+    for (uint32_t key_size = 0; key_size <= 20; key_size++) {
+        for (uint32_t index = 0; index < ARRAY_COUNT(values); index++) {
+            for (int64_t expire = 0; expire <= 1; expire++) {
+                struct slice key = bytes_slice(key_bytes, key_size);
+                struct slice value = slice_from_cstr(values[index]);
+                int64_t expire_at_ms = expire ? 1234567 : 0;
+                struct item *item = item_create_string(&heap, key, value, expire_at_ms, NULL);
+                cr_assert(item != NULL);
+                cr_assert(slice_equal(item_key(item), key));
+                cr_assert_eq(item_has_expire(item), expire == 1);
+                cr_assert_eq(item_expire_at_ms(item), expire_at_ms);
+                if (item->encoding != ITEM_ENCODING_EMBEDDED) {
+                    cr_assert_eq((uintptr_t)item_payload(item) % 8, 0);
+                }
+                expect_string(item, value);
+                item_free(&heap, item);
+            }
+        }
+    }
+    cr_assert_eq(heap.object_count, baseline_object_count);
+}
+
+/* ==== item_with_expire ==== */
+
+static void check_with_expire(struct slice value, uint8_t encoding) {
+    struct item *plain = create("some-key", value, 0);
+    cr_assert_eq(plain->encoding, encoding);
+    plain->lru_clock = 99;
+    uint64_t objects = heap.object_count;
+
+    struct item *expiring = item_with_expire(&heap, plain, 5000);
+    cr_assert(expiring != NULL);
+    cr_assert_neq(expiring, plain);
+    cr_assert_eq(heap.object_count, objects + 1, "only the item is copied, not the value");
+    cr_assert(item_has_expire(expiring));
+    cr_assert_eq(item_expire_at_ms(expiring), 5000);
+    cr_assert_eq(expiring->encoding, encoding);
+    cr_assert_eq(expiring->type, ITEM_STRING);
+    cr_assert_eq(expiring->lru_clock, 99);
+    cr_assert(slice_equal(item_key(expiring), slice_from_cstr("some-key")));
+    expect_string(expiring, value);
+    /* The original is untouched. */
+    cr_assert_not(item_has_expire(plain));
+    expect_string(plain, value);
+
+    struct item *persistent = item_with_expire(&heap, expiring, 0);
+    cr_assert(persistent != NULL);
+    cr_assert_not(item_has_expire(persistent));
+    cr_assert_eq(item_expire_at_ms(persistent), 0);
+    cr_assert_eq(persistent->encoding, encoding);
+    cr_assert(slice_equal(item_key(persistent), slice_from_cstr("some-key")));
+    expect_string(persistent, value);
+    cr_assert_eq(heap_usable_size(&heap, persistent), heap_usable_size(&heap, plain));
+
+    /* An EXTERNAL value is shared by the copies: free it once. */
+    heap_free(&heap, expiring);
+    heap_free(&heap, persistent);
+    item_free(&heap, plain);
+    cr_assert_eq(heap.object_count, baseline_object_count);
+}
+
+Test(db, with_expire_keeps_the_value) {
+    check_with_expire(slice_from_cstr("-12345"), ITEM_ENCODING_INT);
+    check_with_expire(slice_from_cstr("a value"), ITEM_ENCODING_EMBEDDED);
+    check_with_expire(slice_from_cstr(""), ITEM_ENCODING_EMBEDDED);
+    check_with_expire(bytes_slice(large, ITEM_EMBEDDED_SIZE_MAX), ITEM_ENCODING_EMBEDDED);
+    check_with_expire(bytes_slice(large, LARGE_SIZE), ITEM_ENCODING_EXTERNAL);
+}
+
+/* ==== Keyspace ==== */
+
+Test(db, store_find_delete) {
+    struct db *db = &dbs[0];
+    char name[32];
+    char value[32];
+    for (uint32_t index = 0; index < 3000; index++) {
+        key_name(name, index);
+        snprintf(value, sizeof(value), "value-%u", index);
+        put(db, name, slice_from_cstr(value), 0);
+    }
+    cr_assert_eq(db->index.count, 3000);
+    for (uint32_t index = 0; index < 3000; index++) {
+        key_name(name, index);
+        snprintf(value, sizeof(value), "value-%u", index);
+        struct item *item = find(db, name);
+        cr_assert(item != NULL, "%s", name);
+        cr_assert(slice_equal(item_key(item), slice_from_cstr(name)));
+        expect_string(item, slice_from_cstr(value));
+        /* Databases are separate. */
+        cr_assert_null(find(&dbs[1], name));
+    }
+    cr_assert_null(find(db, "absent"));
+    for (uint32_t index = 0; index < 3000; index += 2) {
+        key_name(name, index);
+        delete(db, name);
+    }
+    cr_assert_eq(db->index.count, 1500);
+    for (uint32_t index = 0; index < 3000; index++) {
+        key_name(name, index);
+        cr_assert_eq(find(db, name) != NULL, index % 2 == 1, "%s", name);
+    }
+    index_verify(&db->index);
+    cr_assert_eq(keyspace.expired_keys, 0);
+}
+
+Test(db, replace_frees_the_old_item) {
+    struct db *db = &dbs[0];
+    put(db, "k", slice_from_cstr("first"), 0);
+    uint64_t objects = heap.object_count;
+    put(db, "k", slice_from_cstr("second"), 0);
+    cr_assert_eq(heap.object_count, objects);
+    expect_string(find(db, "k"), slice_from_cstr("second"));
+    put(db, "k", bytes_slice(large, LARGE_SIZE), 0);
+    cr_assert_eq(heap.object_count, objects + 1);
+    put(db, "k", slice_from_cstr("17"), 0);
+    cr_assert_eq(heap.object_count, objects);
+    cr_assert_eq(find(db, "k")->encoding, ITEM_ENCODING_INT);
+    cr_assert_eq(db->index.count, 1);
+    delete(db, "k");
+    cr_assert_eq(db->index.count, 0);
+    cr_assert_eq(heap.object_count, baseline_object_count);
+    cr_assert_eq(heap.used_size, baseline_used_size);
+}
+
+/* Regression: EXPIRE on an EXTERNAL string stores a copy that shares the value. */
+Test(db, store_with_expire_copy_keeps_external_value) {
+    struct db *db = &dbs[0];
+    struct item *item = put(db, "big", bytes_slice(large, LARGE_SIZE), 0);
+    uint8_t *value = item_external(item);
+    uint64_t objects = heap.object_count;
+    struct item *changed = item_with_expire(&heap, item, 10000);
+    cr_assert(changed != NULL);
+    db_store(&keyspace, db, changed, index_hash(slice_from_cstr("big")), item);
+    cr_assert_eq(heap.object_count, objects, "only the old item's shell was freed");
+    cr_assert_eq(db->expires_count, 1);
+    struct item *found = find(db, "big");
+    cr_assert_eq(found, changed);
+    cr_assert_eq(item_external(found), value);
+    expect_string(found, bytes_slice(large, LARGE_SIZE));
+    delete(db, "big");
+    cr_assert_eq(db->expires_count, 0);
+    cr_assert_eq(heap.object_count, baseline_object_count);
+}
+
+Test(db, expires_count_follows_every_change) {
+    struct db *db = &dbs[2];
+    put(db, "a", slice_from_cstr("1"), 5000);
+    cr_assert_eq(db->expires_count, 1);
+    put(db, "a", slice_from_cstr("2"), 6000); /* replaced: still one */
+    cr_assert_eq(db->expires_count, 1);
+    put(db, "a", slice_from_cstr("3"), 0);    /* SET without expiry drops it */
+    cr_assert_eq(db->expires_count, 0);
+    put(db, "b", slice_from_cstr("x"), 7000);
+    put(db, "c", slice_from_cstr("y"), 8000);
+    cr_assert_eq(db->expires_count, 2);
+
+    /* PERSIST-like: a copy without the field replaces the item. */
+    struct item *item = find(db, "b");
+    struct item *persistent = item_with_expire(&heap, item, 0);
+    db_store(&keyspace, db, persistent, index_hash(slice_from_cstr("b")), item);
+    cr_assert_eq(db->expires_count, 1);
+    /* EXPIRE-like on a key without one. */
+    item = find(db, "a");
+    struct item *expiring = item_with_expire(&heap, item, 9000);
+    db_store(&keyspace, db, expiring, index_hash(slice_from_cstr("a")), item);
+    cr_assert_eq(db->expires_count, 2);
+
+    delete(db, "c");
+    cr_assert_eq(db->expires_count, 1);
+    delete(db, "a");
+    cr_assert_eq(db->expires_count, 0);
+    delete(db, "b");
+    cr_assert_eq(db->expires_count, 0);
+    cr_assert_eq(dbs[0].expires_count, 0);
+}
+
+Test(db, lazy_expiry) {
+    struct db *db = &dbs[1];
+    keyspace.now_ms = 1000;
+    put(db, "k", slice_from_cstr("v"), 2000);
+    put(db, "other", slice_from_cstr("w"), 0);
+    uint64_t objects = heap.object_count;
+    keyspace.now_ms = 1999;
+    cr_assert_not_null(find(db, "k"));
+    cr_assert_eq(keyspace.expired_keys, 0);
+
+    keyspace.now_ms = 2000; /* expire_at <= now: gone */
+    cr_assert_null(find(db, "k"));
+    cr_assert_eq(keyspace.expired_keys, 1);
+    cr_assert_eq(db->expires_count, 0);
+    cr_assert_eq(db->index.count, 1);
+    cr_assert_eq(heap.object_count, objects - 1);
+    /* Once deleted, a lookup is a plain miss. */
+    cr_assert_null(find(db, "k"));
+    cr_assert_eq(keyspace.expired_keys, 1);
+    cr_assert_not_null(find(db, "other"));
+}
+
+Test(db, active_expiry_removes_only_expired_keys) {
+    keyspace.now_ms = 1000;
+    char name[32];
+    /* Per database: 1000 past (after now moves), 1000 future, 1000 without expiry. */
+    uint32_t used_dbs[] = { 0, 2 };
+    for (uint32_t db_slot = 0; db_slot < ARRAY_COUNT(used_dbs); db_slot++) {
+        struct db *db = &dbs[used_dbs[db_slot]];
+        for (uint32_t index = 0; index < 3000; index++) {
+            key_name(name, index);
+            int64_t expire_at_ms = index % 3 == 0 ? 1500 : index % 3 == 1 ? 1000000 : 0;
+            put(db, name, slice_from_cstr("v"), expire_at_ms);
+        }
+        cr_assert_eq(db->expires_count, 2000);
+    }
+    keyspace.now_ms = 2000;
+    uint64_t expired = 0;
+    uint32_t steps = 0;
+    for (; steps < 10000 && expired < 2000; steps++) {
+        uint32_t count = db_expire_step(&keyspace);
+        cr_assert_leq(count, 2 * DB_EXPIRE_ITEMS_MAX);
+        expired += count;
+    }
+    cr_assert_eq(expired, 2000, "after %u steps", steps);
+    cr_assert_gt(steps, 1, "the work is spread over steps");
+    cr_assert_eq(keyspace.expired_keys, 2000);
+    /* Nothing more to do. */
+    for (uint32_t extra = 0; extra < 50; extra++) {
+        cr_assert_eq(db_expire_step(&keyspace), 0);
+    }
+    for (uint32_t db_slot = 0; db_slot < ARRAY_COUNT(used_dbs); db_slot++) {
+        struct db *db = &dbs[used_dbs[db_slot]];
+        cr_assert_eq(db->index.count, 2000);
+        cr_assert_eq(db->expires_count, 1000);
+        index_verify(&db->index);
+        uint64_t found = 0;
+        for (uint32_t index = 0; index < 3000; index++) {
+            key_name(name, index);
+            struct item *item = find(db, name);
+            if (index % 3 == 0) {
+                cr_assert_null(item, "%s", name);
+            } else {
+                cr_assert_not_null(item, "%s", name);
+                found++;
+            }
+        }
+        cr_assert_eq(found, 2000);
+    }
+    cr_assert_eq(keyspace.expired_keys, 2000);
+}
+
+Test(db, active_expiry_skips_databases_without_expires) {
+    put(&dbs[3], "k", slice_from_cstr("v"), 0);
+    keyspace.now_ms = INT64_MAX;
+    cr_assert_eq(db_expire_step(&keyspace), 0);
+    cr_assert_not_null(find(&dbs[3], "k"));
+}
+
+Test(db, flush_empties_one_database) {
+    char name[32];
+    for (uint32_t index = 0; index < 5000; index++) {
+        key_name(name, index);
+        put(&dbs[1], name, index % 100 == 0 ? bytes_slice(large, LARGE_SIZE)
+                                            : slice_from_cstr("value"),
+            index % 2 == 0 ? 100000 : 0);
+    }
+    put(&dbs[0], "keep", slice_from_cstr("me"), 100000);
+    cr_assert_eq(dbs[1].expires_count, 2500);
+    cr_assert_gt(dbs[1].index.segment_count, 1);
+
+    db_flush(&keyspace, &dbs[1]);
+    cr_assert_eq(dbs[1].index.count, 0);
+    cr_assert_eq(dbs[1].expires_count, 0);
+    cr_assert_null(find(&dbs[1], "key:1"));
+    cr_assert_not_null(find(&dbs[0], "keep"));
+    cr_assert_eq(dbs[0].expires_count, 1);
+    index_verify(&dbs[1].index);
+
+    /* The flushed database works as new. */
+    put(&dbs[1], "again", slice_from_cstr("x"), 5);
+    cr_assert_eq(dbs[1].expires_count, 1);
+    expect_string(find(&dbs[1], "again"), slice_from_cstr("x"));
+
+    db_flush(&keyspace, &dbs[1]);
+    db_flush(&keyspace, &dbs[0]);
+    cr_assert_eq(heap.used_size, baseline_used_size);
+    cr_assert_eq(heap.object_count, baseline_object_count);
+}
