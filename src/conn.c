@@ -43,9 +43,14 @@ static uint64_t token_make(uint32_t kind, uint32_t slot_index, uint32_t generati
     return (uint64_t)kind | ((uint64_t)slot_index << 8) | ((uint64_t)generation << 32);
 }
 
-/* The free output chunks below which input processing pauses. */
+/*
+ * The free output chunks below which clients holding chunks stop running
+ * commands. The quarter of the pool kept free serves clients whose output is
+ * empty (a reply larger than that can still find the pool exhausted: that
+ * client is then closed like one over its limit).
+ */
 static uint32_t backpressure_low_chunks(void) {
-    return MAX(2u, server.output_pool.chunk_count / 16);
+    return MAX(2u, server.output_pool.chunk_count / 4);
 }
 
 static bool backpressure_active(void) {
@@ -424,11 +429,18 @@ static bool client_process_input(struct client *client) {
         .big_arg_size = (uint32_t)(server.reserved.client_input_buffer_size / 2),
         .authenticated = client->authenticated,
     };
+    client->paused = false;
     for (uint32_t round = 0; round < CLIENT_COMMANDS_PER_TURN_MAX * 4; round++) {
         if (client->state != CLIENT_OPEN || client->big_arg_active) {
             return true;
         }
-        if (backpressure_active() || round >= CLIENT_COMMANDS_PER_TURN_MAX) {
+        if (round >= CLIENT_COMMANDS_PER_TURN_MAX) {
+            return false;
+        }
+        if (backpressure_active() && !output_empty(&client->output)) {
+            /* Clients holding chunks wait; the others keep being served. */
+            client->paused = true;
+            server.stats.backpressure_pauses++;
             return false;
         }
         limits.authenticated = client->authenticated;
@@ -592,8 +604,13 @@ static void client_post_recv(struct client *client) {
             token_make(TOKEN_RECV, client->slot_index, client->generation));
 }
 
-/* Decides what a ready client does next. Returns true if it stays ready. */
-static bool client_step(struct client *client) {
+enum client_next {
+    CLIENT_NEXT_WAIT = 0,  /* nothing to do until a completion arrives */
+    CLIENT_NEXT_READY,     /* more buffered commands: visit again next turn */
+};
+
+/* Decides what a ready client does next. */
+static enum client_next client_step(struct client *client) {
     if (client->state == CLIENT_OPEN && client->has_input && !client->recv_in_flight) {
         bool consumed = client_process_input(client);
         client->has_input = !consumed;
@@ -610,7 +627,7 @@ static bool client_step(struct client *client) {
         if (!client->recv_in_flight && !client->send_in_flight && !client->queued) {
             client_release(client);
         }
-        return false;
+        return CLIENT_NEXT_WAIT;
     }
     if (!output_empty(&client->output) && !client->send_in_flight) {
         client_post_send(client);
@@ -619,15 +636,18 @@ static bool client_step(struct client *client) {
         if (output_empty(&client->output) && !client->send_in_flight) {
             client_close_now(client);
         }
-        return false;
+        return CLIENT_NEXT_WAIT;
     }
     if (client->has_input) {
-        return true;
+        /* A paused client holds output, so a send is in flight: its completion
+         * brings the client back, and its input runs once the pool recovers. */
+        ASSERT(!client->paused || client->send_in_flight);
+        return client->paused ? CLIENT_NEXT_WAIT : CLIENT_NEXT_READY;
     }
     if (!client->recv_in_flight) {
         client_post_recv(client);
     }
-    return false;
+    return CLIENT_NEXT_WAIT;
 }
 
 /* ==== The loop ==== */
@@ -643,7 +663,9 @@ static void server_step_ready_clients(void) {
         uint32_t next = client->next_ready;
         ASSERT(client->queued);
         client->queued = false;
-        if (client->state != CLIENT_FREE && client_step(client)) {
+        ASSERT(client->state != CLIENT_FREE);
+        enum client_next next_step = client_step(client);
+        if (next_step == CLIENT_NEXT_READY) {
             client_queue(client);
         }
         index = next;
@@ -686,7 +708,7 @@ void server_run(void) {
     while (!server.shutdown_requested) {
         server.now_ms = clock_now_ms();
         int64_t timeout_ms = MAX((int64_t)1, server.next_cron_ms - server.now_ms);
-        if (server.ready_head != CLIENT_NONE && !backpressure_active()) {
+        if (server.ready_head != CLIENT_NONE) {
             timeout_ms = 0;
         }
         uint32_t count = io_wait(&server.io, server.completions, IO_COMPLETIONS_PER_TURN_MAX,
