@@ -5,7 +5,8 @@
 
 MODE ?= release
 CC ?= cc
-BUILD_DIR := build/$(MODE)
+# clang builds go to their own directory so both compilers can be checked side by side.
+BUILD_DIR := build/$(MODE)$(if $(findstring clang,$(CC)),-clang)
 
 WARNINGS := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wconversion -Wsign-conversion -Wvla \
             -Wnull-dereference -Wstrict-prototypes -Wmissing-prototypes -Wimplicit-fallthrough
@@ -40,7 +41,7 @@ UNIT_BINARIES := $(patsubst tests/unit/%.c,$(BUILD_DIR)/tests/%,$(UNIT_SOURCES))
 .PHONY: all test unit integration run deps clean check-plan tidy
 
 all: $(BUILD_DIR)/keel
-ifeq ($(MODE),release)
+ifeq ($(MODE)$(findstring clang,$(CC)),release)
 all: build/keel
 build/keel: $(BUILD_DIR)/keel
 	ln -sf release/keel build/keel
@@ -71,6 +72,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory CC=clang all
 	@$(MAKE) --no-print-directory unit
 	@scripts/test.sh
 

@@ -166,6 +166,7 @@ static void client_open(int fd) {
     client->queued = false;
     client->authenticated = server.config.requirepass_size == 0;
     client->input_large = false;
+    client->input_filled = false;
     client->command_discarding = false;
     client->big_arg_active = false;
     client->paused = false;
@@ -277,6 +278,25 @@ static void client_move_input(struct client *client, uint8_t *target, uint32_t f
 }
 
 /*
+ * Moves the unparsed input into an input-heap buffer of `capacity` bytes. Used
+ * for a client that keeps its fixed buffer full (a busy pipeline): fewer, larger
+ * receives and no sliding of partial commands. False when the input heap is full.
+ */
+static bool client_input_enlarge(struct client *client, uint64_t capacity) {
+    ASSERT(!client->input_large);
+    ASSERT(capacity > client->input_capacity);
+    uint8_t *larger = heap_alloc(&server.input_heap, capacity);
+    if (larger == NULL) {
+        return false;
+    }
+    client_move_input(client, larger, client->parser.command_start);
+    client->input = larger;
+    client->input_capacity = (uint32_t)capacity;
+    client->input_large = true;
+    return true;
+}
+
+/*
  * The parser needs more bytes. Make room for them: reset an empty buffer,
  * slide a partial command to the front, or move it into a larger heap buffer
  * (the query-buffer limit bounds that). False when the client was closed.
@@ -297,6 +317,11 @@ static bool client_make_room(struct client *client) {
         return true;
     }
     if (client->input_end < client->input_capacity) {
+        return true;
+    }
+    uint64_t busy_capacity = (uint64_t)fixed_capacity * CLIENT_BUSY_INPUT_FACTOR;
+    if (!client->input_large && client->input_filled &&
+        client_input_enlarge(client, busy_capacity)) {
         return true;
     }
     if (parser->command_start > 0) {
@@ -401,7 +426,11 @@ static void client_command_done(struct client *client) {
     client->command_size = 0;
     uint32_t fixed_capacity = (uint32_t)server.reserved.client_input_buffer_size;
     uint32_t remaining = client->input_end - client->parser.cursor;
-    if (client->input_large && remaining <= fixed_capacity) {
+    /* A buffer grown for one huge command goes back at once; a busy client's
+     * buffer stays until its input drains (client_make_room). */
+    uint32_t busy_capacity = fixed_capacity * CLIENT_BUSY_INPUT_FACTOR;
+    if (client->input_large && client->input_capacity > busy_capacity &&
+        remaining <= fixed_capacity) {
         uint8_t *large = client->input;
         client_move_input(client, client->input_fixed, client->parser.cursor);
         client->input = client->input_fixed;
@@ -507,6 +536,7 @@ static void client_on_recv(struct client *client, int32_t result) {
         }
         return;
     }
+    client->input_filled = client->input_end + (uint32_t)result == client->input_capacity;
     client->input_end += (uint32_t)result;
     ASSERT(client->input_end <= client->input_capacity);
     client->has_input = true;

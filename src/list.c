@@ -415,7 +415,16 @@ static bool node_splice(struct heap *heap, struct list *list, struct list_node *
         node_splice_in_place(node, offset, old_size, value);
         return true;
     }
-    struct list_node *target = node_alloc(heap, used_size);
+    /* Growing: take half again as much, so a run of pushes reallocates O(log n) times.
+     * (Less than double, so the slack never looks oversized to node_oversized.) */
+    uint64_t target_size = used_size;
+    if (used_size > capacity_size) {
+        target_size = MAX(used_size, MIN(used_size + used_size / 2, NODE_ENTRIES_SIZE_MAX));
+    }
+    struct list_node *target = node_alloc(heap, target_size);
+    if (target == NULL && target_size > used_size) {
+        target = node_alloc(heap, used_size);
+    }
     if (target == NULL) {
         if (used_size <= capacity_size) {
             node_splice_in_place(node, offset, old_size, value);

@@ -23,6 +23,7 @@
 #define CLIENT_SEND_IOV_MAX 64u              /* chunks per send */
 #define CLIENT_COMMANDS_PER_TURN_MAX 1024u   /* commands run for one client per loop turn */
 #define CLIENT_NAME_SIZE_MAX 64u
+#define CLIENT_BUSY_INPUT_FACTOR 4u          /* a busy client's buffer: 4 x the fixed one */
 #define CLIENT_ADDRESS_SIZE_MAX 64u
 #define CLIENT_NONE UINT32_MAX
 
@@ -44,7 +45,8 @@ struct client {
     bool has_input;               /* unparsed bytes may form a command */
     bool queued;                  /* on the ready list */
     bool authenticated;
-    bool input_large;             /* input is a heap object, not the fixed buffer */
+    bool input_large;             /* input is an input-heap object, not the fixed buffer */
+    bool input_filled;            /* the last receive filled all the room it was given */
     bool command_discarding;      /* a big argument had no room: answer -OOM */
     bool big_arg_active;          /* receiving a big argument straight into big_arg */
     bool paused;                  /* input waits for the output pool to drain */

@@ -849,7 +849,9 @@ Test(list, every_allocation_failure_leaves_the_list_unchanged) {
         refusals += op_apply_until_room(list, &op);
         counts[op.type]++;
     }
-    cr_assert(refusals > 1000);
+    /* Enough refusals to have reached every allocation point many times (nodes grow
+     * geometrically, so pushes allocate less often than once per element). */
+    cr_assert(refusals > 500, "refusals %u", refusals);
     for (uint32_t type = 0; type <= OP_INDEX; type++) {
         cr_assert(counts[type] > 20, "op %u ran %u times", type, counts[type]);
     }
