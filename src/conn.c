@@ -600,13 +600,17 @@ static void client_post_send(struct client *client) {
     for (uint32_t index = 0; index < count; index++) {
         size += client->send_iov[index].iov_len;
     }
+    client->send_size = size;
+    client->send_in_flight = true;
+    uint64_t token = token_make(TOKEN_SEND, client->slot_index, client->generation);
+    if (count == 1) {
+        io_send(&server.io, client->fd, client->send_iov[0].iov_base, (uint32_t)size, token);
+        return;
+    }
     memset(&client->send_message, 0, sizeof(client->send_message));
     client->send_message.msg_iov = client->send_iov;
     client->send_message.msg_iovlen = count;
-    client->send_size = size;
-    client->send_in_flight = true;
-    io_sendmsg(&server.io, client->fd, &client->send_message,
-               token_make(TOKEN_SEND, client->slot_index, client->generation));
+    io_sendmsg(&server.io, client->fd, &client->send_message, token);
 }
 
 static void client_post_recv(struct client *client) {

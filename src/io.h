@@ -44,6 +44,8 @@ void io_deinit(struct io *io);
 void io_accept(struct io *io, int listen_fd, uint64_t token);
 void io_recv(struct io *io, int fd, void *buffer, uint32_t size, uint64_t token);
 void io_sendmsg(struct io *io, int fd, struct msghdr *message, uint64_t token);
+/* A send of one buffer: cheaper than sendmsg when the reply is in one chunk. */
+void io_send(struct io *io, int fd, const void *buffer, uint32_t size, uint64_t token);
 
 /*
  * Submits everything queued and waits up to timeout_ms (0: do not wait) for

@@ -88,6 +88,14 @@ void io_sendmsg(struct io *io, int fd, struct msghdr *message, uint64_t token) {
     io_uring_sqe_set_data64(sqe, token);
 }
 
+void io_send(struct io *io, int fd, const void *buffer, uint32_t size, uint64_t token) {
+    ASSERT(fd >= 0);
+    ASSERT(size > 0);
+    struct io_uring_sqe *sqe = io_sqe(io);
+    io_uring_prep_send(sqe, fd, buffer, size, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, token);
+}
+
 uint32_t io_wait(struct io *io, struct io_completion *completions, uint32_t completions_max,
                  int64_t timeout_ms) {
     ASSERT(completions_max > 0);
