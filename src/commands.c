@@ -23,7 +23,7 @@ const char ERROR_STRING_TOO_LONG[] = "ERR string exceeds maximum allowed size (p
 
 static struct command command_table[] = {
 #define COMMAND(name, handler, arity, flags, first, last, step, group, since, summary) \
-    { name, handler, arity, flags, first, last, step, group, since, summary, 0, 0 },
+    { name, handler, arity, flags, first, last, step, group, since, summary, 0 },
 #include "commands.def"
 #undef COMMAND
 };
@@ -147,12 +147,8 @@ void commands_dispatch(struct client *client) {
         reply_error(&client->reply, ERROR_OOM);
         return;
     }
-    int64_t start_us = clock_now_us();
-    server.keyspace.now_ms = start_us / 1000;
-    server.keyspace.lru_clock = (uint32_t)(start_us / 1000000);
     command->handler(client);
     command->calls++;
-    command->duration_us += (uint64_t)(clock_now_us() - start_us);
 }
 
 /* ==== Argument helpers ==== */

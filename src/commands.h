@@ -43,7 +43,6 @@ struct command {
     const char *since;
     const char *summary;
     uint64_t calls;
-    uint64_t duration_us;
 };
 
 /* Declarations of every handler named in commands.def. */

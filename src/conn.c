@@ -167,6 +167,7 @@ static void client_open(int fd) {
     client->authenticated = server.config.requirepass_size == 0;
     client->input_large = false;
     client->input_filled = false;
+    client->received_since_drain = 0;
     client->command_discarding = false;
     client->big_arg_active = false;
     client->paused = false;
@@ -304,11 +305,17 @@ static bool client_input_enlarge(struct client *client, uint64_t capacity) {
 static bool client_make_room(struct client *client) {
     struct resp_parser *parser = &client->parser;
     uint32_t fixed_capacity = (uint32_t)server.reserved.client_input_buffer_size;
+    uint64_t busy_capacity = (uint64_t)fixed_capacity * CLIENT_BUSY_INPUT_FACTOR;
     if (parser->argc_expected < 0 && parser->cursor == client->input_end) {
+        /* A busy client keeps its larger buffer while what it sends between drains
+         * stays large, so a pipeline batch is not split at the fixed buffer's size. */
+        bool busy = client->input_capacity == busy_capacity &&
+                    client->received_since_drain > fixed_capacity / 2;
+        client->received_since_drain = 0;
         parser->cursor = 0;
         parser->command_start = 0;
         client->input_end = 0;
-        if (client->input_large) {
+        if (client->input_large && !busy) {
             heap_free(&server.input_heap, client->input);
             client->input = client->input_fixed;
             client->input_capacity = fixed_capacity;
@@ -319,7 +326,6 @@ static bool client_make_room(struct client *client) {
     if (client->input_end < client->input_capacity) {
         return true;
     }
-    uint64_t busy_capacity = (uint64_t)fixed_capacity * CLIENT_BUSY_INPUT_FACTOR;
     if (!client->input_large && client->input_filled &&
         client_input_enlarge(client, busy_capacity)) {
         return true;
@@ -459,6 +465,11 @@ static bool client_process_input(struct client *client) {
         .authenticated = client->authenticated,
     };
     client->paused = false;
+    /* One clock reading serves this client's batch of commands: expiry and LRU
+     * decisions in it see the same "now" (a batch runs in well under a millisecond). */
+    int64_t now_us = clock_now_us();
+    server.keyspace.now_ms = now_us / 1000;
+    server.keyspace.lru_clock = (uint32_t)(now_us / 1000000);
     for (uint32_t round = 0; round < CLIENT_COMMANDS_PER_TURN_MAX * 4; round++) {
         if (client->state != CLIENT_OPEN || client->big_arg_active) {
             return true;
@@ -537,6 +548,7 @@ static void client_on_recv(struct client *client, int32_t result) {
         return;
     }
     client->input_filled = client->input_end + (uint32_t)result == client->input_capacity;
+    client->received_since_drain += (uint32_t)result;
     client->input_end += (uint32_t)result;
     ASSERT(client->input_end <= client->input_capacity);
     client->has_input = true;

@@ -52,6 +52,39 @@ static void server_init_memory(void) {
     ASSERT(server.arena.used_size <= server.arena.size);
 }
 
+/*
+ * As Redis: raise the open-file limit to maxclients + 32 if the hard limit
+ * allows, else lower maxclients to fit (with a warning). Runs before the plan,
+ * so the plan reserves only the clients that can really connect.
+ */
+#define RESERVED_FDS 32u
+static void server_adjust_open_files(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return;
+    }
+    rlim_t wanted = (rlim_t)server.config.maxclients + RESERVED_FDS;
+    if (limit.rlim_cur >= wanted) {
+        return;
+    }
+    struct rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : MIN(wanted, limit.rlim_max);
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+        limit = raised;
+    }
+    if (limit.rlim_cur >= wanted) {
+        return;
+    }
+    uint32_t possible = 1;
+    if (limit.rlim_cur > RESERVED_FDS + 1) {
+        possible = (uint32_t)(limit.rlim_cur - RESERVED_FDS);
+    }
+    fprintf(stderr, "You requested maxclients of %u requiring at least %u max file descriptors. "
+            "Server can't set maximum open files to %u; maxclients is now %u.\n",
+            server.config.maxclients, (uint32_t)wanted, (uint32_t)wanted, possible);
+    server.config.maxclients = possible;
+}
+
 static void signal_handler(int number) {
     (void)number;
     server.shutdown_requested = true;
@@ -135,6 +168,9 @@ int main(int argc, char **argv) {
     if (flags.version) {
         printf("keel v=0.1.0 (Redis %s compatible)\n", "7.0.15");
         return 0;
+    }
+    if (!flags.check_plan) {
+        server_adjust_open_files();
     }
     server.reserved = server.config;
     plan_build(&server.plan, &server.config);

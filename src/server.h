@@ -47,6 +47,7 @@ struct client {
     bool authenticated;
     bool input_large;             /* input is an input-heap object, not the fixed buffer */
     bool input_filled;            /* the last receive filled all the room it was given */
+    uint64_t received_since_drain; /* input bytes since the buffer was last empty */
     bool command_discarding;      /* a big argument had no room: answer -OOM */
     bool big_arg_active;          /* receiving a big argument straight into big_arg */
     bool paused;                  /* input waits for the output pool to drain */

@@ -195,3 +195,33 @@ def test_slots_are_reused_after_closing(server_factory):
         while int(info_field(server.port, "clients", "connected_clients")) != 1:
             assert time.monotonic() < deadline
             time.sleep(0.01)
+
+
+# ==== timeout ====
+
+def test_idle_client_closed_after_timeout(server_factory):
+    server = server_factory("--timeout", "1")
+    idle = server.raw()
+    busy = server.raw()
+    started = time.monotonic()
+    deadline = started + 5
+    while time.monotonic() < deadline:
+        assert busy.cmd("PING") == b"PONG"  # an active client stays
+        time.sleep(0.2)
+        data, closed = idle.read_until_close(0.01)
+        if closed:
+            break
+    assert closed and data == b"", "idle client not closed silently"
+    assert 1.0 <= time.monotonic() - started <= 3.5
+    assert busy.cmd("PING") == b"PONG"
+
+
+def test_maxclients_lowered_to_the_open_file_limit(tmp_path):
+    import subprocess
+    from conftest import KEEL_BIN
+    result = subprocess.run(["bash", "-c", f"ulimit -n 100; {KEEL_BIN} --maxclients 1000 "
+                             "--check-plan"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            timeout=10)
+    assert result.returncode == 0
+    # --check-plan plans what was asked: the clamp applies only to a real start.
+    assert b"clients" in result.stdout
