@@ -51,6 +51,11 @@ record() {  # name, status, "passed failed"
     printf '%-28s %5d passed %5d failed\n' "$name" "$ok" "$bad"
 }
 
+scripts/tidy.sh >"$log_dir/tidy.log" 2>&1
+status=$?
+[ $status -ne 0 ] && cat "$log_dir/tidy.log"
+record "tidy (style limits)" $status "$([ $status -eq 0 ] && echo "1 0" || echo "0 1")"
+
 for binary in build/"$mode"/tests/test_*; do
     [ -x "$binary" ] || continue
     name="unit/$(basename "$binary")"

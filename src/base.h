@@ -61,6 +61,16 @@ static inline bool slice_equal(struct slice a, struct slice b) {
 /* Case-insensitive comparison of a slice with a lower-case C string. */
 bool slice_equal_nocase(struct slice a, const char *lower);
 
+/*
+ * Parses a decimal int64 exactly as Redis's string2ll: optional '-', no '+', no
+ * spaces, no leading zeros ("0" alone is fine, "-0" is not). A string that parses
+ * is also the canonical text of its value, which is what integer encoding needs.
+ */
+bool parse_int64(const uint8_t *text, uint32_t size, int64_t *value);
+
+/* Formats an int64 in decimal; returns the length (buffer >= 21 bytes). */
+uint32_t format_int64(char *buffer, int64_t value);
+
 static inline uint64_t align_up(uint64_t value, uint64_t alignment) {
     return (value + alignment - 1) / alignment * alignment;
 }

@@ -870,7 +870,8 @@ static bool string_item_int64(const struct item *item, int64_t *value) {
         return true;
     }
     char digits[STRING_DIGITS_SIZE];
-    return string_is_canonical_int(item_string(item, digits), value);
+    struct slice text = item_string(item, digits);
+    return parse_int64(text.ptr, text.size, value);
 }
 
 static void string_increment(struct client *client, int64_t increment) {

@@ -154,7 +154,7 @@ void commands_dispatch(struct client *client) {
 /* ==== Argument helpers ==== */
 
 bool argument_int64(struct slice text, int64_t *value) {
-    return resp_parse_int64(text.ptr, text.size, value);
+    return parse_int64(text.ptr, text.size, value);
 }
 
 bool argument_int64_or_reply(struct client *client, struct slice text, int64_t *value) {

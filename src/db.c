@@ -7,44 +7,6 @@
 
 /* ==== Items ==== */
 
-bool string_is_canonical_int(struct slice text, int64_t *value) {
-    ASSERT(value != NULL);
-    if (text.size == 0 || text.size > 20) {
-        return false;
-    }
-    /* Canonical: what the integer prints back to, byte for byte. */
-    int64_t parsed = 0;
-    uint32_t index = 0;
-    bool negative = text.ptr[0] == '-';
-    if (negative) {
-        index = 1;
-    }
-    if (index == text.size || (text.ptr[index] == '0' && text.size > index + 1)) {
-        return false;
-    }
-    if (negative && text.ptr[index] == '0') {
-        return false;
-    }
-    uint64_t magnitude = 0;
-    for (; index < text.size; index++) {
-        uint8_t c = text.ptr[index];
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        uint64_t digit = (uint64_t)(c - '0');
-        if (magnitude > (UINT64_MAX - digit) / 10) {
-            return false;
-        }
-        magnitude = magnitude * 10 + digit;
-    }
-    if (negative ? magnitude > (uint64_t)INT64_MAX + 1 : magnitude > (uint64_t)INT64_MAX) {
-        return false;
-    }
-    parsed = negative ? (int64_t)(0 - magnitude) : (int64_t)magnitude;
-    *value = parsed;
-    return true;
-}
-
 static struct item *item_allocate(struct heap *heap, uint8_t type, uint8_t encoding,
                                   struct slice key, int64_t expire_at_ms, uint32_t payload_size) {
     ASSERT(expire_at_ms >= 0);
@@ -80,7 +42,7 @@ struct item *item_create_string(struct heap *heap, struct slice key, struct slic
         if (item != NULL) {
             memcpy(item_payload(item), &external, sizeof(external));
         }
-    } else if (string_is_canonical_int(value, &number)) {
+    } else if (parse_int64(value.ptr, value.size, &number)) {
         item = item_allocate(heap, ITEM_STRING, ITEM_ENCODING_INT, key, expire_at_ms, 8);
         if (item != NULL) {
             memcpy(item_payload(item), &number, sizeof(number));
@@ -174,21 +136,7 @@ struct slice item_string(const struct item *item, char *digits) {
     ASSERT(item->type == ITEM_STRING);
     switch (item->encoding) {
     case ITEM_ENCODING_INT: {
-        uint32_t size = 0;
-        int64_t value = item_int(item);
-        char reversed[24];
-        uint64_t magnitude = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
-        uint32_t count = 0;
-        do {
-            reversed[count++] = (char)('0' + magnitude % 10);
-            magnitude /= 10;
-        } while (magnitude > 0);
-        if (value < 0) {
-            digits[size++] = '-';
-        }
-        while (count > 0) {
-            digits[size++] = reversed[--count];
-        }
+        uint32_t size = format_int64(digits, item_int(item));
         return (struct slice){ .ptr = (const uint8_t *)digits, .size = size };
     }
     case ITEM_ENCODING_EXTERNAL:

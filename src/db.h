@@ -97,6 +97,3 @@ uint8_t *item_external(const struct item *item);
 
 /* Bytes the item holds in the heap, itself and what it owns. */
 uint64_t item_memory_size(const struct heap *heap, const struct item *item);
-
-/* True when text is a canonical int64 that Redis would store as an integer. */
-bool string_is_canonical_int(struct slice text, int64_t *value);

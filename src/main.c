@@ -23,7 +23,8 @@
 
 static void *plan_take(const struct plan *plan, uint32_t pool_index) {
     ASSERT(pool_index < plan->pool_count);
-    bool heap_pages = pool_index == PLAN_POOL_HEAP_PAGES || pool_index == PLAN_POOL_INPUT_HEAP_PAGES;
+    bool heap_pages =
+        pool_index == PLAN_POOL_HEAP_PAGES || pool_index == PLAN_POOL_INPUT_HEAP_PAGES;
     uint64_t alignment = heap_pages ? HEAP_PAGE_SIZE : 4096;
     return arena_take(&server.arena, plan->pools[pool_index].size, alignment);
 }
@@ -39,7 +40,8 @@ static void server_init_memory(void) {
     server.free_client_head = CLIENT_NONE;
     server.untouched_client_index = 0;
     server.client_inputs = inputs;
-    output_pool_init(&server.output_pool, plan_take(plan, PLAN_POOL_OUTPUT_CHUNKS), plan->output_chunk_count);
+    output_pool_init(&server.output_pool, plan_take(plan, PLAN_POOL_OUTPUT_CHUNKS),
+                     plan->output_chunk_count);
     struct db *dbs = plan_take(plan, PLAN_POOL_DATABASES);
     bool initialised = keyspace_init(&server.keyspace, &server.heap, dbs, server.config.databases);
     ASSERT(initialised);

@@ -14,26 +14,6 @@ void reply_raw(struct reply *reply, const void *bytes, uint64_t size) {
     output_write(reply->pool, reply->output, bytes, size);
 }
 
-uint32_t format_int64(char *buffer, int64_t value) {
-    ASSERT(buffer != NULL);
-    char digits[24];
-    uint32_t count = 0;
-    uint64_t magnitude = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
-    do {
-        digits[count++] = (char)('0' + magnitude % 10);
-        magnitude /= 10;
-    } while (magnitude > 0 && count < 20);
-    uint32_t size = 0;
-    if (value < 0) {
-        buffer[size++] = '-';
-    }
-    while (count > 0) {
-        buffer[size++] = digits[--count];
-    }
-    ASSERT(size <= 20);
-    return size;
-}
-
 static void reply_prefixed_number(struct reply *reply, char prefix, int64_t value) {
     char line[32];
     line[0] = prefix;

@@ -37,6 +37,3 @@ void reply_set(struct reply *reply, uint64_t count);
 void reply_empty_array(struct reply *reply);
 /* A double as Redis formats it in bulk replies (%.17g, inf/-inf). */
 void reply_double(struct reply *reply, double value);
-
-/* Formats an int64 in decimal; returns the length (buffer >= 21 bytes). */
-uint32_t format_int64(char *buffer, int64_t value);

@@ -22,53 +22,6 @@ void resp_parser_reset(struct resp_parser *parser) {
     parser->error[0] = 0;
 }
 
-bool resp_parse_int64(const uint8_t *text, uint32_t size, int64_t *value) {
-    ASSERT(value != NULL);
-    if (size == 0 || size > 20) {
-        return false;
-    }
-    if (size == 1 && text[0] == '0') {
-        *value = 0;
-        return true;
-    }
-    uint32_t index = 0;
-    bool negative = false;
-    if (text[0] == '-') {
-        negative = true;
-        index = 1;
-        if (size == 1) {
-            return false;
-        }
-    }
-    if (text[index] < '1' || text[index] > '9') {
-        return false;
-    }
-    uint64_t magnitude = 0;
-    for (; index < size; index++) {
-        uint8_t c = text[index];
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        uint64_t digit = (uint64_t)(c - '0');
-        if (magnitude > (UINT64_MAX - digit) / 10) {
-            return false;
-        }
-        magnitude = magnitude * 10 + digit;
-    }
-    if (negative) {
-        if (magnitude > (uint64_t)INT64_MAX + 1) {
-            return false;
-        }
-        *value = (int64_t)(0 - magnitude);
-    } else {
-        if (magnitude > (uint64_t)INT64_MAX) {
-            return false;
-        }
-        *value = (int64_t)magnitude;
-    }
-    return true;
-}
-
 /* Index of `target` in [from, end), or -1 if a NUL or the end comes first (strchr). */
 static int64_t resp_find(const uint8_t *buffer, uint32_t from, uint32_t end, uint8_t target) {
     ASSERT(from <= end);
@@ -111,7 +64,7 @@ static enum resp_status resp_header(struct resp_parser *parser, const uint8_t *b
         return RESP_AGAIN;
     }
     uint32_t digits_start = parser->cursor + 1;
-    *valid = resp_parse_int64(buffer + digits_start, (uint32_t)newline - digits_start, value);
+    *valid = parse_int64(buffer + digits_start, (uint32_t)newline - digits_start, value);
     parser->cursor = (uint32_t)newline + 2;
     ASSERT(parser->cursor <= end);
     return RESP_COMMAND;
@@ -244,72 +197,83 @@ static uint8_t resp_escape(uint8_t c) {
 }
 
 /*
- * Splits one token starting at *position (not a space) as sdssplitargs does,
- * writing the unescaped bytes at *out (never ahead of the input). Returns false
- * on unbalanced quotes.
+ * Splits one token starting at *position (not a space) as sdssplitargs does.
+ * With `write`, the unescaped bytes go to *out (never ahead of the input, so the
+ * line is rewritten in place); without, the line is only scanned (for counting).
+ * Returns false on unbalanced quotes.
  */
-static bool resp_split_token(uint8_t *line, uint32_t size, uint32_t *position, uint32_t *out) {
+static bool resp_split_token(uint8_t *line, uint32_t size, uint32_t *position, uint32_t *out,
+                             bool write) {
     uint32_t index = *position;
-    uint32_t write = *out;
+    uint32_t produced = *out;
     uint8_t quote = 0;
-    while (index < size) {
+    bool closed = false;
+    while (index < size && !closed) {
         uint8_t c = line[index];
-        if (quote == '"') {
-            if (c == '\\' && index + 3 < size && line[index + 1] == 'x' &&
-                resp_hex_value(line[index + 2]) >= 0 && resp_hex_value(line[index + 3]) >= 0) {
-                line[write++] = (uint8_t)(resp_hex_value(line[index + 2]) * 16 +
-                                          resp_hex_value(line[index + 3]));
-                index += 4;
-            } else if (c == '\\' && index + 1 < size) {
-                line[write++] = resp_escape(line[index + 1]);
-                index += 2;
-            } else if (c == '"') {
-                if (index + 1 < size && !resp_is_space(line[index + 1])) {
-                    return false;
-                }
-                index++;
-                quote = 0;
-                break;
-            } else {
-                line[write++] = c;
-                index++;
+        uint8_t byte = c;
+        uint32_t consumed = 1;
+        if (quote == '"' && c == '\\' && index + 3 < size && line[index + 1] == 'x' &&
+            resp_hex_value(line[index + 2]) >= 0 && resp_hex_value(line[index + 3]) >= 0) {
+            int high = resp_hex_value(line[index + 2]);
+            byte = (uint8_t)(high * 16 + resp_hex_value(line[index + 3]));
+            consumed = 4;
+        } else if (quote == '"' && c == '\\' && index + 1 < size) {
+            byte = resp_escape(line[index + 1]);
+            consumed = 2;
+        } else if (quote == '\'' && c == '\\' && index + 1 < size && line[index + 1] == '\'') {
+            byte = '\'';
+            consumed = 2;
+        } else if (quote != 0 && c == quote) {
+            /* A closing quote must end the token. */
+            if (index + 1 < size && !resp_is_space(line[index + 1])) {
+                return false;
             }
-        } else if (quote == '\'') {
-            if (c == '\\' && index + 1 < size && line[index + 1] == '\'') {
-                line[write++] = '\'';
-                index += 2;
-            } else if (c == '\'') {
-                if (index + 1 < size && !resp_is_space(line[index + 1])) {
-                    return false;
-                }
-                index++;
-                quote = 0;
-                break;
-            } else {
-                line[write++] = c;
-                index++;
-            }
-        } else if (resp_ends_token(c)) {
+            index++;
+            quote = 0;
+            closed = true;
+            continue;
+        } else if (quote == 0 && resp_ends_token(c)) {
             break;
-        } else if (c == '"' || c == '\'') {
+        } else if (quote == 0 && (c == '"' || c == '\'')) {
             quote = c;
             index++;
-        } else {
-            line[write++] = c;
-            index++;
+            continue;
         }
+        if (write) {
+            line[produced] = byte;
+        }
+        produced++;
+        index += consumed;
     }
     if (quote != 0) {
         return false;
     }
     *position = index;
-    *out = write;
+    *out = produced;
     return true;
 }
 
 /* Counts the tokens of a line without changing it; false on unbalanced quotes. */
-static bool resp_count_tokens(const uint8_t *line, uint32_t size, uint32_t scratch_size,
-                              uint32_t *count);
+static bool resp_count_tokens(uint8_t *line, uint32_t size, uint32_t *count) {
+    uint32_t position = 0;
+    uint32_t tokens = 0;
+    for (uint32_t round = 0; round <= size; round++) {
+        while (position < size && resp_is_space(line[position])) {
+            position++;
+        }
+        if (position == size) {
+            *count = tokens;
+            return true;
+        }
+        uint32_t produced = 0;
+        if (!resp_split_token(line, size, &position, &produced, false)) {
+            return false;
+        }
+        tokens++;
+    }
+    ASSERT(false); /* each round consumes at least one byte */
+    return false;
+}
 
 static enum resp_status resp_parse_inline(struct resp_parser *parser, uint8_t *buffer,
                                           uint32_t end, struct resp_argv *argv) {
@@ -328,7 +292,7 @@ static enum resp_status resp_parse_inline(struct resp_parser *parser, uint8_t *b
     uint8_t *line = buffer + line_start;
     uint32_t size = line_end - line_start;
     uint32_t count = 0;
-    if (!resp_count_tokens(line, size, size, &count)) {
+    if (!resp_count_tokens(line, size, &count)) {
         return resp_fail(parser, "Protocol error: unbalanced quotes in request", -1);
     }
     if (count > argv->capacity) {
@@ -342,7 +306,7 @@ static enum resp_status resp_parse_inline(struct resp_parser *parser, uint8_t *b
             position++;
         }
         uint32_t token_start = out;
-        bool balanced = resp_split_token(line, size, &position, &out);
+        bool balanced = resp_split_token(line, size, &position, &out, true);
         ASSERT(balanced);
         argv->items[argv->count++] =
             (struct slice){ .ptr = line + token_start, .size = out - token_start };
@@ -353,69 +317,6 @@ static enum resp_status resp_parse_inline(struct resp_parser *parser, uint8_t *b
         return RESP_EMPTY;
     }
     return RESP_COMMAND;
-}
-
-static bool resp_count_tokens(const uint8_t *line, uint32_t size, uint32_t scratch_size,
-                              uint32_t *count) {
-    ASSERT(scratch_size == size);
-    /* A dry run of resp_split_token on a copy is avoided: the splitter only
-     * writes behind its read position, so counting re-implements its scan. */
-    uint32_t index = 0;
-    uint32_t tokens = 0;
-    while (index < size) {
-        while (index < size && resp_is_space(line[index])) {
-            index++;
-        }
-        if (index == size) {
-            break;
-        }
-        uint8_t quote = 0;
-        while (index < size) {
-            uint8_t c = line[index];
-            if (quote == '"') {
-                if (c == '\\' && index + 1 < size) {
-                    index += 2;
-                    continue;
-                }
-                if (c == '"') {
-                    if (index + 1 < size && !resp_is_space(line[index + 1])) {
-                        return false;
-                    }
-                    index++;
-                    quote = 0;
-                    break;
-                }
-                index++;
-            } else if (quote == '\'') {
-                if (c == '\\' && index + 1 < size && line[index + 1] == '\'') {
-                    index += 2;
-                    continue;
-                }
-                if (c == '\'') {
-                    if (index + 1 < size && !resp_is_space(line[index + 1])) {
-                        return false;
-                    }
-                    index++;
-                    quote = 0;
-                    break;
-                }
-                index++;
-            } else if (resp_ends_token(c)) {
-                break;
-            } else {
-                if (c == '"' || c == '\'') {
-                    quote = c;
-                }
-                index++;
-            }
-        }
-        if (quote != 0) {
-            return false;
-        }
-        tokens++;
-    }
-    *count = tokens;
-    return true;
 }
 
 enum resp_status resp_parse(struct resp_parser *parser, uint8_t *buffer, uint32_t end,

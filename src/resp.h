@@ -73,6 +73,3 @@ void resp_parser_big_arg_done(struct resp_parser *parser);
 void resp_parser_relocate(struct resp_parser *parser, struct resp_argv *argv,
                           const uint8_t *old_base, uint32_t old_end, uint32_t from,
                           uint8_t *new_base);
-
-/* Strict decimal parse as Redis's string2ll: optional '-', no '+', no leading zeros. */
-bool resp_parse_int64(const uint8_t *text, uint32_t size, int64_t *value);

@@ -127,7 +127,7 @@ Test(db, canonical_ints_become_int) {
     for (uint32_t index = 0; index < ARRAY_COUNT(ints); index++) {
         struct slice value = slice_from_cstr(ints[index].text);
         int64_t parsed = 0;
-        cr_assert(string_is_canonical_int(value, &parsed), "%s", ints[index].text);
+        cr_assert(parse_int64(value.ptr, value.size, &parsed), "%s", ints[index].text);
         cr_assert_eq(parsed, ints[index].value);
         struct item *item = create("k", value, 0);
         cr_assert_eq(item->encoding, ITEM_ENCODING_INT, "%s", ints[index].text);
@@ -150,7 +150,7 @@ Test(db, non_canonical_ints_stay_strings) {
     for (uint32_t index = 0; index < ARRAY_COUNT(texts); index++) {
         struct slice value = slice_from_cstr(texts[index]);
         int64_t parsed = 777;
-        cr_assert_not(string_is_canonical_int(value, &parsed), "'%s'", texts[index]);
+        cr_assert_not(parse_int64(value.ptr, value.size, &parsed), "'%s'", texts[index]);
         cr_assert_eq(parsed, 777);
         struct item *item = create("k", value, 0);
         cr_assert_eq(item->encoding, ITEM_ENCODING_EMBEDDED, "'%s'", texts[index]);

@@ -890,10 +890,10 @@ Test(resp, relocate_keeps_pointer_just_past_the_buffer) {
     cr_assert_eq(argv.items[1].ptr, memory + old_end, "the big argument was moved");
 }
 
-/* ==== resp_parse_int64 ==== */
+/* ==== parse_int64 (base.h; the parser uses it for every count) ==== */
 
 static bool parse_int(const char *text, int64_t *value) {
-    return resp_parse_int64((const uint8_t *)text, (uint32_t)strlen(text), value);
+    return parse_int64((const uint8_t *)text, (uint32_t)strlen(text), value);
 }
 
 Test(resp, parse_int64_accepts) {
@@ -950,8 +950,8 @@ Test(resp, parse_int64_rejects) {
 
 Test(resp, parse_int64_uses_only_size_bytes) {
     int64_t value = 0;
-    cr_assert(resp_parse_int64((const uint8_t *)"12345", 2, &value));
+    cr_assert(parse_int64((const uint8_t *)"12345", 2, &value));
     cr_assert_eq(value, 12);
-    cr_assert(resp_parse_int64((const uint8_t *)"-7x", 2, &value));
+    cr_assert(parse_int64((const uint8_t *)"-7x", 2, &value));
     cr_assert_eq(value, -7);
 }
