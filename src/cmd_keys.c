@@ -105,33 +105,12 @@ void cmd_exists(struct client *client) {
     reply_integer(&client->reply, found_count);
 }
 
-static const char *type_name(const struct item *item) {
-    if (item == NULL) {
-        return "none";
-    }
-    switch (item->type) {
-    case ITEM_STRING:
-        return "string";
-    case ITEM_LIST:
-        return "list";
-    case ITEM_SET:
-        return "set";
-    case ITEM_ZSET:
-        return "zset";
-    case ITEM_HASH:
-        return "hash";
-    default:
-        ASSERT(false);
-    }
-    return "none";
-}
-
 void cmd_type(struct client *client) {
     ASSERT(client->argv.count == 2);
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
     const struct item *item = command_find(client, key, &hash);
-    reply_simple(&client->reply, type_name(item));
+    reply_simple(&client->reply, item == NULL ? "none" : item_type_name(item));
 }
 
 /* ==== EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT ==== */

@@ -166,6 +166,9 @@ static void requirepass_format(const struct config *config, char *value, uint32_
 static bool save_apply(struct config *config, const struct slice *values, uint32_t value_count,
                        char *reason);
 static void save_format(const struct config *config, char *value, uint32_t value_size_max);
+static bool list_size_apply(struct config *config, const struct slice *values,
+                            uint32_t value_count, char *reason);
+static void list_size_format(const struct config *config, char *value, uint32_t value_size_max);
 
 #define FIELD(member)                                                                          \
     .field_offset = (uint16_t)offsetof(struct config, member),                                 \
@@ -252,6 +255,24 @@ static const struct keyword keywords[] = {
     { .name = "save", .kind = KIND_SPECIAL, .flags = KEYWORD_LIST, .apply = save_apply,
       .format = save_format },
 
+    /* Encoding thresholds: past them a small packed value converts to its large form. */
+    { .name = "hash-max-listpack-entries", .alias = "hash-max-ziplist-entries",
+      .kind = KIND_INTEGER, FIELD(hash_max_listpack_entries), .min = 0, .max = CONFIG_INT_MAX },
+    { .name = "hash-max-listpack-value", .alias = "hash-max-ziplist-value",
+      .kind = KIND_INTEGER, FIELD(hash_max_listpack_value), .min = 0, .max = CONFIG_INT_MAX },
+    { .name = "list-max-listpack-size", .alias = "list-max-ziplist-size",
+      .kind = KIND_SPECIAL, .apply = list_size_apply, .format = list_size_format },
+    { .name = "set-max-intset-entries", .kind = KIND_INTEGER, FIELD(set_max_intset_entries),
+      .min = 0, .max = CONFIG_INT_MAX },
+    { .name = "set-max-listpack-entries", .kind = KIND_INTEGER,
+      FIELD(set_max_listpack_entries), .min = 0, .max = CONFIG_INT_MAX },
+    { .name = "set-max-listpack-value", .kind = KIND_INTEGER, FIELD(set_max_listpack_value),
+      .min = 0, .max = CONFIG_INT_MAX },
+    { .name = "zset-max-listpack-entries", .alias = "zset-max-ziplist-entries",
+      .kind = KIND_INTEGER, FIELD(zset_max_listpack_entries), .min = 0, .max = CONFIG_INT_MAX },
+    { .name = "zset-max-listpack-value", .alias = "zset-max-ziplist-value",
+      .kind = KIND_INTEGER, FIELD(zset_max_listpack_value), .min = 0, .max = CONFIG_INT_MAX },
+
     /*
      * Accepted with any arguments and ignored: common redis.conf keywords for
      * features keel does not have (persistence tuning, replication, encodings,
@@ -301,13 +322,7 @@ static const struct keyword keywords[] = {
     IGNORED("repl-diskless-sync-delay", NULL, 0, "5"),
     IGNORED("repl-diskless-load", NULL, 0, "disabled"),
     IGNORED("repl-disable-tcp-nodelay", NULL, 0, "no"),
-    IGNORED("hash-max-listpack-entries", "hash-max-ziplist-entries", 0, "512"),
-    IGNORED("hash-max-listpack-value", "hash-max-ziplist-value", 0, "64"),
-    IGNORED("list-max-listpack-size", "list-max-ziplist-size", 0, "-2"),
     IGNORED("list-compress-depth", NULL, 0, "0"),
-    IGNORED("set-max-intset-entries", NULL, 0, "512"),
-    IGNORED("zset-max-listpack-entries", "zset-max-ziplist-entries", 0, "128"),
-    IGNORED("zset-max-listpack-value", "zset-max-ziplist-value", 0, "64"),
     IGNORED("hll-sparse-max-bytes", NULL, 0, "3000"),
     IGNORED("stream-node-max-bytes", NULL, 0, "4096"),
     IGNORED("stream-node-max-entries", NULL, 0, "100"),
@@ -417,36 +432,10 @@ static bool slice_has_nul(struct slice value) {
 
 /* ==== Numbers ==== */
 
-/* Redis's string2ll: an optional '-', then "0" or digits without a leading zero. */
+/* Redis's string2ll (base.h's parse_int64). */
 static bool integer_parse(struct slice text, int64_t *result) {
     ASSERT(result != NULL);
-    ASSERT(text.ptr != NULL || text.size == 0);
-    if (text.size == 0 || text.size > 20) {
-        return false;
-    }
-    bool negative = text.ptr[0] == '-';
-    uint32_t index = negative ? 1u : 0u;
-    if (index == text.size || text.ptr[index] < '0' || text.ptr[index] > '9') {
-        return false;
-    }
-    if (text.ptr[index] == '0') {
-        *result = 0;
-        return text.size == 1; /* "0" only: no leading zeros, no "-0" */
-    }
-    uint64_t magnitude = 0;
-    for (; index < text.size; index++) {
-        uint8_t digit = text.ptr[index];
-        if (digit < '0' || digit > '9' || magnitude > (UINT64_MAX - 9) / 10) {
-            return false;
-        }
-        magnitude = magnitude * 10 + (uint64_t)(digit - '0');
-    }
-    uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    if (magnitude > limit) {
-        return false;
-    }
-    *result = negative ? (int64_t)(0 - magnitude) : (int64_t)magnitude;
-    return true;
+    return parse_int64(text.ptr, text.size, result);
 }
 
 /*
@@ -880,6 +869,35 @@ static void requirepass_format(const struct config *config, char *value,
     ASSERT(value_size_max > config->requirepass_size);
     memcpy(value, config->requirepass, config->requirepass_size);
     value[config->requirepass_size] = '\0';
+}
+
+/* list-max-listpack-size: a signed int (negative: a size class, positive: entries). */
+static bool list_size_apply(struct config *config, const struct slice *values,
+                            uint32_t value_count, char *reason) {
+    ASSERT(config != NULL);
+    ASSERT(values != NULL || value_count == 0);
+    if (value_count != 1) {
+        reason_set(reason, REASON_ARITY);
+        return false;
+    }
+    int64_t number = 0;
+    if (!integer_parse(values[0], &number)) {
+        reason_set(reason, REASON_INTEGER);
+        return false;
+    }
+    if (number < INT32_MIN || number > INT32_MAX) {
+        reason_set(reason, "argument must be between -2147483648 and 2147483647 inclusive");
+        return false;
+    }
+    config->list_max_listpack_size = (int32_t)number;
+    return true;
+}
+
+static void list_size_format(const struct config *config, char *value,
+                             uint32_t value_size_max) {
+    ASSERT(value != NULL);
+    int written = snprintf(value, value_size_max, "%d", (int)config->list_max_listpack_size);
+    ASSERT(written > 0 && (uint32_t)written < value_size_max);
 }
 
 /* save: validated as Redis does (pairs of seconds >= 1 and changes >= 0), then ignored. */
@@ -1515,6 +1533,14 @@ void config_defaults(struct config *config) {
     config->client_input_buffer_size = 16 * KIB;
     config->output_pool_size = 256 * MIB;
     config->input_pool_size = 64 * MIB;
+    config->hash_max_listpack_entries = 512;
+    config->hash_max_listpack_value = 64;
+    config->list_max_listpack_size = -2;
+    config->set_max_intset_entries = 512;
+    config->set_max_listpack_entries = 128;
+    config->set_max_listpack_value = 64;
+    config->zset_max_listpack_entries = 128;
+    config->zset_max_listpack_value = 64;
     config->databases = 16;
     config->maxmemory_policy = POLICY_NOEVICTION;
     config->maxmemory_samples = 5;

@@ -85,6 +85,16 @@ struct config {
     char dir[CONFIG_STRING_SIZE_MAX];      /* dir ./ (accepted, unused until persistence) */
     char dbfilename[CONFIG_STRING_SIZE_MAX]; /* dbfilename dump.rdb (accepted) */
     bool appendonly;                       /* appendonly no (yes refused until persistence) */
+
+    /* Encoding thresholds (Redis 7.2's names and defaults; aliases *-ziplist-*). */
+    uint32_t hash_max_listpack_entries;    /* 512 */
+    uint32_t hash_max_listpack_value;      /* 64 */
+    int32_t list_max_listpack_size;        /* -2: 8 KiB per node; > 0: entries per node */
+    uint32_t set_max_intset_entries;       /* 512 */
+    uint32_t set_max_listpack_entries;     /* 128 */
+    uint32_t set_max_listpack_value;       /* 64 */
+    uint32_t zset_max_listpack_entries;    /* 128 */
+    uint32_t zset_max_listpack_value;      /* 64 */
 };
 
 /* Fills `config` with keel's defaults. */

@@ -3,7 +3,10 @@
  */
 #include "db.h"
 
+#include "hash.h"
 #include "list.h"
+#include "set.h"
+#include "zset.h"
 
 /* ==== Items ==== */
 
@@ -154,8 +157,14 @@ void item_free(struct heap *heap, struct item *item) {
     if (item->encoding == ITEM_ENCODING_EXTERNAL) {
         heap_free(heap, item_external(item));
     } else if (item->encoding == ITEM_ENCODING_OBJECT) {
-        ASSERT(item->type == ITEM_LIST);
-        list_destroy(heap, item_object(item));
+        void *object = item_object(item);
+        switch (item->type) {
+        case ITEM_LIST: list_destroy(heap, object); break;
+        case ITEM_HASH: hash_destroy(heap, object); break;
+        case ITEM_SET: set_destroy(heap, object); break;
+        case ITEM_ZSET: zset_destroy(heap, object); break;
+        default: ASSERT(false);
+        }
     }
     heap_free(heap, item);
 }
@@ -165,9 +174,45 @@ uint64_t item_memory_size(const struct heap *heap, const struct item *item) {
     if (item->encoding == ITEM_ENCODING_EXTERNAL) {
         size += heap_usable_size(heap, item_external(item));
     } else if (item->encoding == ITEM_ENCODING_OBJECT) {
-        size += list_memory_size(heap, item_object(item));
+        const void *object = item_object(item);
+        switch (item->type) {
+        case ITEM_LIST: size += list_memory_size(heap, object); break;
+        case ITEM_HASH: size += hash_memory_size(heap, object); break;
+        case ITEM_SET: size += set_memory_size(heap, object); break;
+        case ITEM_ZSET: size += zset_memory_size(heap, object); break;
+        default: ASSERT(false);
+        }
     }
     return size;
+}
+
+const char *item_encoding_name(const struct item *item) {
+    if (item->type == ITEM_STRING) {
+        if (item->encoding == ITEM_ENCODING_INT) {
+            return "int";
+        }
+        /* Redis keeps strings of up to 44 bytes in one allocation ("embstr"). */
+        bool short_string = item->value_size <= 44;
+        return item->encoding == ITEM_ENCODING_EMBEDDED && short_string ? "embstr" : "raw";
+    }
+    const void *object = item_object(item);
+    switch (item->type) {
+    case ITEM_LIST: return list_encoding_name(object);
+    case ITEM_HASH: return hash_encoding_name(object);
+    case ITEM_SET: return set_encoding_name(object);
+    case ITEM_ZSET: return zset_encoding_name(object);
+    default: ASSERT(false);
+    }
+    return "";
+}
+
+const char *item_type_name(const struct item *item) {
+    static const char *const names[] = {
+        [ITEM_STRING] = "string", [ITEM_LIST] = "list", [ITEM_SET] = "set",
+        [ITEM_ZSET] = "zset",     [ITEM_HASH] = "hash",
+    };
+    ASSERT(item->type < ARRAY_COUNT(names));
+    return names[item->type];
 }
 
 /* ==== Keyspace ==== */

@@ -95,5 +95,11 @@ void *item_object(const struct item *item);
 /* For EXTERNAL strings: the value's heap object (capacity = heap_usable_size). */
 uint8_t *item_external(const struct item *item);
 
+/* OBJECT ENCODING's name for the item's representation ("embstr", "listpack", ...). */
+const char *item_encoding_name(const struct item *item);
+
+/* TYPE's name for the item ("string", "list", "set", "zset", "hash"). */
+const char *item_type_name(const struct item *item);
+
 /* Bytes the item holds in the heap, itself and what it owns. */
 uint64_t item_memory_size(const struct heap *heap, const struct item *item);

@@ -908,3 +908,8 @@ void list_verify(const struct heap *heap, const struct list *list) {
     ASSERT(node_count == list->node_count);
     ASSERT(length == list->length);
 }
+
+const char *list_encoding_name(const struct list *list) {
+    ASSERT(list != NULL);
+    return list_node_count(list) <= 1 ? "listpack" : "quicklist";
+}

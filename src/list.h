@@ -40,6 +40,9 @@ void list_destroy(struct heap *heap, struct list *list);
 
 uint64_t list_length(const struct list *list);
 
+/* OBJECT ENCODING's name: "listpack" while the list is one node, else "quicklist". */
+const char *list_encoding_name(const struct list *list);
+
 /* Nodes in the chain: 1 means one packed allocation (OBJECT ENCODING "listpack"). */
 uint64_t list_node_count(const struct list *list);
 

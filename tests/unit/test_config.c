@@ -301,11 +301,32 @@ Test(config, save_is_validated_then_ignored) {
     line_fails("save 100 1 200", "save: Invalid save parameters");
 }
 
+/* Encoding thresholds are real settings, under both names, at and past their limits. */
+Test(config, encoding_thresholds) {
+    line_gets("hash-max-ziplist-entries 64", "hash-max-listpack-entries", "64");
+    line_gets("hash-max-listpack-value 0", "hash-max-listpack-value", "0");
+    line_gets("zset-max-ziplist-value 2147483647", "zset-max-listpack-value", "2147483647");
+    line_fails("zset-max-listpack-entries 2147483648",
+               "zset-max-listpack-entries: argument must be between 0 and 2147483647 inclusive");
+    line_gets("list-max-ziplist-size -5", "list-max-listpack-size", "-5");
+    line_gets("list-max-listpack-size -2147483648", "list-max-listpack-size", "-2147483648");
+    line_fails("list-max-listpack-size -2147483649",
+               "list-max-listpack-size: argument must be between -2147483648 and 2147483647 "
+               "inclusive");
+    line_fails("list-max-listpack-size x",
+               "list-max-listpack-size: argument couldn't be parsed into an integer");
+    line_gets("set-max-intset-entries 7", "set-max-intset-entries", "7");
+    line_gets("set-max-listpack-entries 9", "set-max-listpack-entries", "9");
+    struct config config = config_fresh();
+    cr_assert_eq(config.hash_max_listpack_entries, 512);
+    cr_assert_eq(config.list_max_listpack_size, -2);
+    cr_assert_eq(config.zset_max_listpack_entries, 128);
+}
+
 Test(config, ignored_keywords) {
     line_gets("supervised systemd", "supervised", "no");
     line_gets("pidfile /var/run/redis_6379.pid", "pidfile", "");
     line_gets("stop-writes-on-bgsave-error no", "stop-writes-on-bgsave-error", "yes");
-    line_gets("hash-max-ziplist-entries 64", "hash-max-listpack-entries", "512");
     line_gets("lazyfree-lazy-eviction yes", "lazyfree-lazy-eviction", "no");
     line_gets("oom-score-adj-values 0 200 800", "oom-score-adj-values", "0 200 800");
     line_gets("appendfsync always", "appendfsync", "everysec");
