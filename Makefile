@@ -65,7 +65,12 @@ $(BUILD_DIR)/tests/test_%: tests/unit/test_%.c $(LIBRARY_OBJECTS)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBRARY_OBJECTS) -lcriterion $(LIBS)
 
-unit: $(UNIT_BINARIES)
+unit: $(UNIT_BINARIES) $(BUILD_DIR)/tests/no_io_uring
+
+# A wrapper that forbids io_uring_setup (seccomp), for the epoll fallback test.
+$(BUILD_DIR)/tests/no_io_uring: tests/tools/no_io_uring.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ $<
 
 deps:
 	@scripts/deps.sh

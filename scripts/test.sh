@@ -65,13 +65,17 @@ for binary in build/"$mode"/tests/test_*; do
     record "$name" $status "$(count_criterion "$log_dir/$(basename "$binary").log")"
 done
 
-if [ -d tests/integration ]; then
-    $python -m pytest tests/integration -q -p no:cacheprovider >"$log_dir/integration.log" 2>&1
+# The integration suite runs once per io backend.
+for backend in io_uring epoll; do
+    [ -d tests/integration ] || break
+    log="$log_dir/integration-$backend.log"
+    KEEL_ARGS="${KEEL_ARGS:-} --io-backend $backend" \
+        $python -m pytest tests/integration -q -p no:cacheprovider >"$log" 2>&1
     status=$?
     if [ $status -eq 5 ]; then status=1; fi   # no tests collected is a failure
-    [ $status -ne 0 ] && tail -n 60 "$log_dir/integration.log"
-    record "integration" $status "$(count_pytest "$log_dir/integration.log")"
-fi
+    [ $status -ne 0 ] && tail -n 60 "$log"
+    record "integration ($backend)" $status "$(count_pytest "$log")"
+done
 
 for script in tests/transcript/run.sh tests/benchmark/run.sh; do
     [ -x "$script" ] || continue

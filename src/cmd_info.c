@@ -74,11 +74,12 @@ static void info_server(struct text *text) {
     uname(&name);
     int64_t uptime_s = (server.now_ms - server.start_ms) / 1000;
     text_printf(text, "# Server\r\nredis_version:%s\r\nkeel_version:%s\r\nredis_mode:standalone\r\n"
-                "os:%s %s %s\r\narch_bits:64\r\nmultiplexing_api:io_uring\r\n"
+                "os:%s %s %s\r\narch_bits:64\r\nmultiplexing_api:%s\r\n"
                 "process_id:%ld\r\nrun_id:%s\r\ntcp_port:%u\r\nuptime_in_seconds:%lld\r\n"
                 "uptime_in_days:%lld\r\nhz:%u\r\nexecutable:%s\r\nconfig_file:%s\r\n",
                 REDIS_COMPATIBLE_VERSION, KEEL_VERSION, name.sysname, name.release,
-                name.machine, (long)getpid(), server.run_id, server.config.port,
+                name.machine, io_kind_name(&server.io), (long)getpid(), server.run_id,
+                server.config.port,
                 (long long)uptime_s, (long long)(uptime_s / 86400), server.config.hz,
                 server.executable, server.config_file);
 }

@@ -241,6 +241,7 @@ void client_close_now(struct client *client) {
         client->state = CLIENT_CLOSING;
         /* Completes any receive or send in flight so the slot can be released. */
         shutdown(client->fd, SHUT_RDWR);
+        io_shutdown_done(&server.io, client->fd);
     }
     client_queue(client);
 }
@@ -250,6 +251,7 @@ void client_close_after_reply(struct client *client) {
     if (client->state == CLIENT_OPEN) {
         client->state = CLIENT_DRAINING;
         shutdown(client->fd, SHUT_RD);
+        io_shutdown_done(&server.io, client->fd);
     }
     client_queue(client);
 }

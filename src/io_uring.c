@@ -1,5 +1,5 @@
 /*
- * io_uring.c: the io_uring backend of io.h.
+ * io_uring.c: the io_uring backend of io.h (functions ring_*, called by io.c).
  *
  * Submission queue entries are prepared as operations are queued; when the
  * queue is full it is submitted early (rare: the ring is sized for a turn).
@@ -9,8 +9,8 @@
 
 #include <errno.h>
 
-bool io_init(struct io *io, uint32_t entries, uint32_t completion_entries, char *error,
-             uint32_t error_size) {
+bool ring_init(struct io *io, uint32_t entries, uint32_t completion_entries, char *error,
+               uint32_t error_size, int *error_number) {
     ASSERT(entries > 0);
     ASSERT(completion_entries >= entries);
     /*
@@ -36,43 +36,40 @@ bool io_init(struct io *io, uint32_t entries, uint32_t completion_entries, char 
     }
     if (result < 0) {
         snprintf(error, error_size, "io_uring setup failed: %s", strerror(-result));
+        *error_number = -result;
         return false;
     }
     io->entries = entries;
-    io->queued = 0;
-    io->initialised = true;
+    io->kind = IO_KIND_URING;
     return true;
 }
 
-void io_deinit(struct io *io) {
-    if (io->initialised) {
-        io_uring_queue_exit(&io->ring);
-        io->initialised = false;
-    }
+void ring_deinit(struct io *io) {
+    ASSERT(io->kind == IO_KIND_URING);
+    io_uring_queue_exit(&io->ring);
+    io->kind = IO_KIND_NONE;
 }
 
 static struct io_uring_sqe *io_sqe(struct io *io) {
-    ASSERT(io->initialised);
+    ASSERT(io->kind == IO_KIND_URING);
     struct io_uring_sqe *sqe = io_uring_get_sqe(&io->ring);
     if (sqe == NULL) {
         int submitted = io_uring_submit(&io->ring);
         ASSERT(submitted >= 0);
-        io->queued = 0;
         sqe = io_uring_get_sqe(&io->ring);
     }
     ASSERT(sqe != NULL);
-    io->queued++;
     return sqe;
 }
 
-void io_accept(struct io *io, int listen_fd, uint64_t token) {
+void ring_accept(struct io *io, int listen_fd, uint64_t token) {
     ASSERT(listen_fd >= 0);
     struct io_uring_sqe *sqe = io_sqe(io);
     io_uring_prep_multishot_accept(sqe, listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     io_uring_sqe_set_data64(sqe, token);
 }
 
-void io_recv(struct io *io, int fd, void *buffer, uint32_t size, uint64_t token) {
+void ring_recv(struct io *io, int fd, void *buffer, uint32_t size, uint64_t token) {
     ASSERT(fd >= 0);
     ASSERT(size > 0);
     struct io_uring_sqe *sqe = io_sqe(io);
@@ -80,7 +77,7 @@ void io_recv(struct io *io, int fd, void *buffer, uint32_t size, uint64_t token)
     io_uring_sqe_set_data64(sqe, token);
 }
 
-void io_sendmsg(struct io *io, int fd, struct msghdr *message, uint64_t token) {
+void ring_sendmsg(struct io *io, int fd, struct msghdr *message, uint64_t token) {
     ASSERT(fd >= 0);
     ASSERT(message->msg_iovlen > 0);
     struct io_uring_sqe *sqe = io_sqe(io);
@@ -88,7 +85,7 @@ void io_sendmsg(struct io *io, int fd, struct msghdr *message, uint64_t token) {
     io_uring_sqe_set_data64(sqe, token);
 }
 
-void io_send(struct io *io, int fd, const void *buffer, uint32_t size, uint64_t token) {
+void ring_send(struct io *io, int fd, const void *buffer, uint32_t size, uint64_t token) {
     ASSERT(fd >= 0);
     ASSERT(size > 0);
     struct io_uring_sqe *sqe = io_sqe(io);
@@ -96,8 +93,8 @@ void io_send(struct io *io, int fd, const void *buffer, uint32_t size, uint64_t 
     io_uring_sqe_set_data64(sqe, token);
 }
 
-uint32_t io_wait(struct io *io, struct io_completion *completions, uint32_t completions_max,
-                 int64_t timeout_ms) {
+uint32_t ring_wait(struct io *io, struct io_completion *completions, uint32_t completions_max,
+                   int64_t timeout_ms) {
     ASSERT(completions_max > 0);
     ASSERT(timeout_ms >= 0);
     struct __kernel_timespec timeout = {
@@ -111,7 +108,6 @@ uint32_t io_wait(struct io *io, struct io_completion *completions, uint32_t comp
     } else {
         result = io_uring_submit_and_wait_timeout(&io->ring, &cqe, 1, &timeout, NULL);
     }
-    io->queued = 0;
     ASSERT(result >= 0 || result == -ETIME || result == -EINTR || result == -EAGAIN ||
            result == -EBUSY);
     uint32_t count = 0;

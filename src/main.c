@@ -138,18 +138,17 @@ static bool server_start(void) {
         return false;
     }
     server_init_memory();
-    char error[256];
-    uint32_t completion_entries = 1;
-    while (completion_entries < server.config.maxclients * 2 + 64 && completion_entries < 65536) {
-        completion_entries *= 2;
-    }
-    if (server.config.io_backend == IO_BACKEND_EPOLL) {
-        server_log(LOG_WARNING, "io-backend epoll is not available in this build yet");
+    char error[256] = "";
+    void *io_memory = plan_take(&server.plan, PLAN_POOL_IO_SOCKETS);
+    if (!io_init(&server.io, server.config.io_backend, IO_SUBMISSIONS_PER_TURN,
+                 plan_socket_count(&server.config), io_memory, error, sizeof(error))) {
+        server_log(LOG_WARNING, "%s%s", error,
+                   server.config.io_backend == IO_BACKEND_IO_URING
+                       ? " (io-backend io_uring was forced; use auto or epoll)" : "");
         return false;
     }
-    if (!io_init(&server.io, 4096, MAX(4096u, completion_entries), error, sizeof(error))) {
-        server_log(LOG_WARNING, "%s", error);
-        return false;
+    if (server.config.io_backend == IO_BACKEND_AUTO && server.io.kind == IO_KIND_EPOLL) {
+        server_log(LOG_WARNING, "io_uring is not available here (%s); using epoll", error);
     }
     if (!server_listen()) {
         return false;
@@ -195,8 +194,8 @@ int main(int argc, char **argv) {
     }
     arena_seal(&server.arena);
     server.ready = true;
-    server_log(LOG_NOTICE, "Server initialized, io backend io_uring, port %u",
-               server.config.port);
+    server_log(LOG_NOTICE, "Server initialized, io backend %s, port %u",
+               io_kind_name(&server.io), server.config.port);
     server_log(LOG_NOTICE, "Ready to accept connections tcp");
     server_run();
     server_log(LOG_WARNING, "keel is now ready to exit, bye bye...");

@@ -20,6 +20,11 @@ static void plan_add(struct plan *plan, const char *name, uint64_t count, uint64
     plan->total_size += pool->size;
 }
 
+uint32_t plan_socket_count(const struct config *config) {
+    /* Clients, listeners and the few descriptors of the process itself. */
+    return config->maxclients + PLAN_EXTRA_SOCKETS;
+}
+
 void plan_build(struct plan *plan, const struct config *config) {
     memset(plan, 0, sizeof(*plan));
     plan->heap_page_count = (uint32_t)((config->maxmemory + HEAP_PAGE_SIZE - 1) / HEAP_PAGE_SIZE);
@@ -41,6 +46,9 @@ void plan_build(struct plan *plan, const struct config *config) {
     plan_add(plan, "input_heap_pages", plan->input_heap_page_count, HEAP_PAGE_SIZE);
     plan_add(plan, "input_heap_descriptors", plan->input_heap_page_count,
              heap_descriptor_size(plan->input_heap_page_count) / plan->input_heap_page_count);
+    /* The epoll backend's per-socket state and completion ring (unused with io_uring). */
+    uint32_t socket_count = plan_socket_count(config);
+    plan_add(plan, "io_sockets", socket_count, io_epoll_memory_size(socket_count) / socket_count);
     /* The mapping is 4 KiB aligned; each heap's pages need HEAP_PAGE_SIZE alignment. */
     plan_add(plan, "alignment_slack", 2, HEAP_PAGE_SIZE);
     ASSERT(plan->pool_count == PLAN_POOL_COUNT);

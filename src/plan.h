@@ -18,11 +18,18 @@ enum plan_pool_index {
     PLAN_POOL_DISCARD_BUFFER,
     PLAN_POOL_INPUT_HEAP_PAGES,
     PLAN_POOL_INPUT_HEAP_DESCRIPTORS,
+    PLAN_POOL_IO_SOCKETS,
     PLAN_POOL_ALIGNMENT_SLACK,
     PLAN_POOL_COUNT,
 };
 
+/* Descriptors beyond maxclients the io backend tracks (listeners, log, epoll, ...). */
+#define PLAN_EXTRA_SOCKETS 64u
+
 void plan_build(struct plan *plan, const struct config *config);
+
+/* How many socket descriptors the io backend must be able to track. */
+uint32_t plan_socket_count(const struct config *config);
 
 /* One line per pool, then "total <N> bytes". */
 void plan_print(const struct plan *plan, int fd);
