@@ -38,7 +38,7 @@ LIBRARY_OBJECTS := $(filter-out $(BUILD_DIR)/main.o,$(OBJECTS))
 UNIT_SOURCES := $(wildcard tests/unit/test_*.c)
 UNIT_BINARIES := $(patsubst tests/unit/%.c,$(BUILD_DIR)/tests/%,$(UNIT_SOURCES))
 
-.PHONY: all test unit integration run deps clean check-plan tidy
+.PHONY: all test unit integration run deps clean check-plan tidy fuzz
 
 all: $(BUILD_DIR)/keel
 ifeq ($(MODE)$(findstring clang,$(CC)),release)
@@ -71,6 +71,21 @@ unit: $(UNIT_BINARIES) $(BUILD_DIR)/tests/no_io_uring
 $(BUILD_DIR)/tests/no_io_uring: tests/tools/no_io_uring.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ $<
+
+# libFuzzer targets (clang, ASan + UBSan). `make fuzz` builds them; scripts/fuzz.sh runs them.
+FUZZ_DIR := build/fuzz
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=all -DKEEL_VERIFY
+fuzz: $(FUZZ_DIR)/fuzz_resp
+
+$(FUZZ_DIR)/fuzz_resp: tests/fuzz/fuzz_resp.c src/resp.c src/base.c src/resp.h src/base.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_resp.c src/resp.c src/base.c
+
+# The canary: the same target with a planted parser bug, which the fuzzer must find.
+$(FUZZ_DIR)/fuzz_resp_canary: tests/fuzz/fuzz_resp.c src/resp.c src/base.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -DKEEL_FUZZ_CANARY -o $@ tests/fuzz/fuzz_resp.c src/resp.c src/base.c
 
 deps:
 	@scripts/deps.sh

@@ -86,6 +86,12 @@ for script in tests/transcript/run.sh tests/benchmark/run.sh; do
     record "$name" $status "$(count_plain "$log_dir/$name.log")"
 done
 
+# Fuzzing: corpus replay, a bounded run, and the canary (FUZZ_SECONDS, default 30).
+scripts/fuzz.sh >"$log_dir/fuzz.log" 2>&1
+status=$?
+[ $status -ne 0 ] && tail -n 40 "$log_dir/fuzz.log"
+record "fuzz" $status "$(count_plain "$log_dir/fuzz.log")"
+
 echo "logs: $log_dir"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
