@@ -274,9 +274,7 @@ static void config_apply_side_effects(void) {
     for (uint32_t index = 0; index < server.untouched_client_index; index++) {
         struct client *client = &server.clients[index];
         if (client->state != CLIENT_FREE) {
-            uint64_t pool = (uint64_t)server.output_pool.chunk_count * OUTPUT_CHUNK_DATA_SIZE;
-            uint64_t limit = server.config.output_limit_normal.hard_size;
-            client->output.limit_size = (limit == 0 || limit > pool) ? pool : limit;
+            client->output.limit_size = client_output_limit(client);
         }
     }
 }

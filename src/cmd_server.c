@@ -68,6 +68,7 @@ void cmd_auth(struct client *client) {
                                     server.config.requirepass_size);
     if (user_ok && password_ok) {
         client->authenticated = true;
+        client->output.limit_size = client_output_limit(client);
         reply_ok(&client->reply);
         return;
     }

@@ -110,7 +110,12 @@ static void client_configure_socket(int fd) {
     }
 }
 
-static uint64_t client_output_limit(void) {
+uint64_t client_output_limit(const struct client *client) {
+    if (!client->authenticated) {
+        /* Never authenticated: a small fixed cap, so a client that sends commands
+         * without the password and never reads cannot hold memory (CVE-2025-21605). */
+        return CLIENT_UNAUTHENTICATED_OUTPUT_MAX;
+    }
     uint64_t pool_size = (uint64_t)server.output_pool.chunk_count * OUTPUT_CHUNK_DATA_SIZE;
     uint64_t limit = server.config.output_limit_normal.hard_size;
     if (limit == 0 || limit > pool_size) {
@@ -183,7 +188,7 @@ static void client_open(int fd) {
     client->big_arg = NULL;
     client->big_arg_received = 0;
     client->command_size = 0;
-    output_init(&client->output, client_output_limit());
+    output_init(&client->output, client_output_limit(client));
     client->reply = (struct reply){ .pool = &server.output_pool, .output = &client->output,
                                     .protocol = 2, .error_count = 0 };
     client->send_size = 0;

@@ -24,6 +24,7 @@
 #define CLIENT_COMMANDS_PER_TURN_MAX 1024u   /* commands run for one client per loop turn */
 #define CLIENT_NAME_SIZE_MAX 64u
 #define CLIENT_BUSY_INPUT_FACTOR 4u          /* a busy client's buffer: 4 x the fixed one */
+#define CLIENT_UNAUTHENTICATED_OUTPUT_MAX 1024u /* output cap before the first AUTH */
 #define CLIENT_ADDRESS_SIZE_MAX 64u
 #define CLIENT_NONE UINT32_MAX
 
@@ -183,6 +184,10 @@ void server_log(enum log_level level, const char *format, ...)
 void server_run(void);
 /* Opens the listening sockets. False with a logged reason. */
 bool server_listen(void);
+
+/* The client's output limit: client-output-buffer-limit normal (bounded by the
+ * pool), or a small cap while it has never authenticated. */
+uint64_t client_output_limit(const struct client *client);
 
 /* Closes a client at the end of this turn without sending anything more. */
 void client_close_now(struct client *client);

@@ -331,7 +331,8 @@ def ping_once(port: int, timeout: float = 0.5) -> bool:
                 if not chunk:
                     return False
                 data += chunk
-            return data.startswith(b"+PONG\r\n")
+            # A server with requirepass answers -NOAUTH: it is up all the same.
+            return data.startswith(b"+PONG\r\n") or data.startswith(b"-NOAUTH")
     except OSError:
         return False
 
