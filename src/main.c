@@ -193,6 +193,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     arena_seal(&server.arena);
+    server.startup_used_size = server.heap.used_size;
     server.ready = true;
     server_log(LOG_NOTICE, "Server initialized, io backend %s, port %u",
                io_kind_name(&server.io), server.config.port);

@@ -141,6 +141,7 @@ struct server {
     int64_t now_ms;
     int64_t next_cron_ms;
     uint64_t cron_count;
+    uint64_t startup_used_size;   /* heap bytes in use when the server became ready */
     bool shutdown_requested;
     bool ready;
     struct server_stats stats;

@@ -1,0 +1,70 @@
+"""
+MEMORY USAGE / STATS / DOCTOR / HELP (shape and exact errors, against
+redis-server too), and keel's own figures: sizes that follow the data, and
+INFO memory fields a Redis user reads.
+"""
+import pytest
+
+from conftest import RawConn
+
+
+def test_memory_usage_errors_and_missing_key(raw):
+    raw.call("SET", "foo", "bar")
+    assert raw.call("MEMORY", "USAGE", "nokey") == b"$-1\r\n"
+    assert raw.call("MEMORY", "USAGE", "foo", "SAMPLES") == b"-ERR syntax error\r\n"
+    assert raw.call("MEMORY", "USAGE", "foo", "SAMPLES", "x") == (
+        b"-ERR value is not an integer or out of range\r\n")
+    assert raw.call("MEMORY", "USAGE", "foo", "BOGUS", "1") == b"-ERR syntax error\r\n"
+    assert raw.call("MEMORY", "USAGE") == (
+        b"-ERR wrong number of arguments for 'memory|usage' command\r\n")
+    assert raw.call("MEMORY", "NOSUCH") == (
+        b"-ERR unknown subcommand 'NOSUCH'. Try MEMORY HELP.\r\n")
+    assert isinstance(raw.cmd("MEMORY", "USAGE", "foo", "SAMPLES", "0"), int)
+
+
+def test_memory_usage_grows_with_the_value(raw):
+    raw.call("SET", "small", "x")
+    raw.call("SET", "large", "x" * 100_000)
+    small = raw.cmd("MEMORY", "USAGE", "small")
+    large = raw.cmd("MEMORY", "USAGE", "large")
+    assert 0 < small < 100
+    assert 100_000 <= large < 120_000
+
+
+def test_memory_help_and_doctor(raw):
+    lines = raw.cmd("MEMORY", "HELP")
+    assert lines[0].startswith(b"MEMORY <subcommand>")
+    assert any(line.startswith(b"USAGE <key>") for line in lines)
+    assert isinstance(raw.cmd("MEMORY", "DOCTOR"), bytes)
+    assert raw.call("MEMORY", "PURGE") == b"+OK\r\n"
+
+
+def test_memory_stats_fields(raw):
+    raw.call("SET", "k", "v")
+    stats = raw.cmd("MEMORY", "STATS")
+    names = stats[0::2]
+    for field in (b"peak.allocated", b"total.allocated", b"startup.allocated",
+                  b"keys.count", b"keys.bytes-per-key", b"dataset.bytes"):
+        assert field in names, field
+
+
+@pytest.mark.keel_only
+def test_memory_stats_size_classes_account_for_pages(raw):
+    raw.send(b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\nkey:%d\r\n$100\r\n%s\r\n" %
+                      (len(b"key:%d" % i), i, b"v" * 100) for i in range(10_000)))
+    for _ in range(10_000):
+        raw.read_reply()
+    stats = raw.cmd("MEMORY", "STATS")
+    fields = dict(zip(stats[0::2], stats[1::2]))
+    assert fields[b"keys.count"] == 10_000
+    per_key = fields[b"keys.bytes-per-key"]
+    assert 100 <= per_key < 200, per_key
+    classes = fields[b"heap.classes"]
+    total_used = 0
+    for size, figures in zip(classes[0::2], classes[1::2]):
+        figures = dict(zip(figures[0::2], figures[1::2]))
+        held = figures[b"pages"] * 65536
+        assert figures[b"bytes.used"] + figures[b"bytes.wasted"] == held
+        assert figures[b"objects"] * int(size) == figures[b"bytes.used"]
+        total_used += figures[b"bytes.used"]
+    assert total_used <= fields[b"total.allocated"]
