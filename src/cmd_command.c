@@ -19,30 +19,26 @@ static const struct flag_name flag_names[] = {
     { CMD_ALLOW_BUSY, "allow_busy" },
 };
 
+#define COMMAND_CATEGORY_COUNT_MAX 16u
+
+/* The command's ACL categories, from the space-separated list in commands.def. */
 static void command_reply_categories(struct client *client, const struct command *command) {
-    const char *categories[6];
+    const char *cursor = command->categories;
+    struct slice words[COMMAND_CATEGORY_COUNT_MAX];
     uint32_t count = 0;
-    if (command->flags & CMD_WRITE) {
-        categories[count++] = "@write";
+    while (*cursor != 0 && count < COMMAND_CATEGORY_COUNT_MAX) {
+        const char *end = strchr(cursor, ' ');
+        uint32_t size = end == NULL ? (uint32_t)strlen(cursor) : (uint32_t)(end - cursor);
+        words[count++] = (struct slice){ .ptr = (const uint8_t *)cursor, .size = size };
+        cursor += size;
+        cursor += *cursor == ' ' ? 1 : 0;
     }
-    if (command->flags & CMD_READONLY) {
-        categories[count++] = "@read";
-    }
-    if (strcmp(command->group, "generic") == 0) {
-        categories[count++] = "@keyspace";
-    } else if (strcmp(command->group, "server") != 0) {
-        categories[count++] = strcmp(command->group, "string") == 0 ? "@string"
-                              : strcmp(command->group, "list") == 0 ? "@list" : "@connection";
-    }
-    if (command->flags & CMD_ADMIN) {
-        categories[count++] = "@admin";
-        categories[count++] = "@dangerous";
-    }
-    categories[count++] = (command->flags & CMD_FAST) ? "@fast" : "@slow";
-    ASSERT(count <= ARRAY_COUNT(categories));
+    ASSERT(*cursor == 0);
     reply_set(&client->reply, count);
     for (uint32_t index = 0; index < count; index++) {
-        reply_simple(&client->reply, categories[index]);
+        reply_raw(&client->reply, "+", 1);
+        reply_raw(&client->reply, words[index].ptr, words[index].size);
+        reply_raw(&client->reply, "\r\n", 2);
     }
 }
 

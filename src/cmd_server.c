@@ -1,6 +1,6 @@
 /*
  * cmd_server.c: connection and server commands: PING, ECHO, QUIT, AUTH,
- * SELECT, DBSIZE, FLUSHDB, FLUSHALL, TIME, SHUTDOWN, and the HTTP guard.
+ * SELECT, DBSIZE, FLUSHDB, FLUSHALL, TIME, SHUTDOWN.
  * (INFO, CONFIG and COMMAND live in cmd_info.c.)
  */
 #include "commands.h"
@@ -26,13 +26,6 @@ void cmd_echo(struct client *client) {
 void cmd_quit(struct client *client) {
     reply_ok(&client->reply);
     client_close_after_reply(client);
-}
-
-void cmd_security_warning(struct client *client) {
-    /* An HTTP request sent to keel (cross-protocol scripting): close, say nothing. */
-    server_log(LOG_WARNING, "Possible SECURITY ATTACK detected. It looks like somebody is "
-               "sending POST or Host: commands to keel. Connection aborted.");
-    client_close_now(client);
 }
 
 /* Constant-time comparison: the time depends on the lengths only. */

@@ -22,8 +22,9 @@ const char ERROR_STRING_TOO_LONG[] = "ERR string exceeds maximum allowed size (p
 #define DOUBLE_TEXT_SIZE_MAX 5120u
 
 static struct command command_table[] = {
-#define COMMAND(name, handler, arity, flags, first, last, step, group, since, summary) \
-    { name, handler, arity, flags, first, last, step, group, since, summary, 0 },
+#define COMMAND(name, handler, arity, flags, first, last, step, categories, group, since, \
+                summary) \
+    { name, handler, arity, flags, first, last, step, categories, group, since, summary, 0 },
 #include "commands.def"
 #undef COMMAND
 };
@@ -124,8 +125,19 @@ static bool command_over_memory(const struct client *client) {
     return server.heap.used_size + incoming > server.config.maxmemory;
 }
 
+/* An HTTP request sent to keel (cross-protocol scripting): close, say nothing. */
+static bool command_is_http(struct slice name) {
+    return slice_equal_nocase(name, "post") || slice_equal_nocase(name, "host:");
+}
+
 void commands_dispatch(struct client *client) {
     ASSERT(client->argv.count > 0);
+    if (command_is_http(client_arg(client, 0))) {
+        server_log(LOG_WARNING, "Possible SECURITY ATTACK detected. It looks like somebody "
+                   "is sending POST or Host: commands to keel. Connection aborted.");
+        client_close_now(client);
+        return;
+    }
     struct command *command = commands_lookup(client_arg(client, 0));
     if (command == NULL) {
         command_reply_unknown(client);

@@ -39,6 +39,7 @@ struct command {
     int32_t first_key;
     int32_t last_key;         /* -1: the last argument */
     int32_t key_step;
+    const char *categories;   /* ACL categories, e.g. "@read @string @fast" */
     const char *group;        /* COMMAND DOCS group: string, list, keyspace, server, ... */
     const char *since;
     const char *summary;
@@ -46,7 +47,8 @@ struct command {
 };
 
 /* Declarations of every handler named in commands.def. */
-#define COMMAND(name, handler, arity, flags, first, last, step, group, since, summary) \
+#define COMMAND(name, handler, arity, flags, first, last, step, categories, group, since, \
+                summary) \
     void handler(struct client *client);
 #include "commands.def"
 #undef COMMAND
