@@ -71,7 +71,7 @@ echo "## $ELEMENTS-element collections (keel vs redis-server $("$REDIS_BIN" --ve
 echo
 echo "| type | keel B/element | redis B/element | ratio | keel slowest/fastest tenth | redis slowest/fastest tenth | keel encoding | redis encoding |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"
-for kind in hash set zset list; do
+for kind in ${KINDS:-hash set zset list}; do
     make_load "$kind"
     read -r keel_bytes keel_spread keel_encoding <<<"$(measure "$KEEL_BIN" --maxmemory 4gb)"
     read -r redis_bytes redis_spread redis_encoding <<<"$(measure "$REDIS_BIN" --save '' --appendonly no)"
