@@ -21,7 +21,8 @@
  *   slot is cleared so the connection does not free it.
  *
  * Limits: values are capped by proto-max-bulk-len (itself <= UINT32_MAX);
- * INCRBYFLOAT parses at most STRING_FLOAT_TEXT_SIZE_MAX - 1 bytes, as Redis.
+ * INCRBYFLOAT parses at most NUMBER_LONG_DOUBLE_TEXT_SIZE_MAX - 1 bytes, as Redis
+ * (src/number.c, shared with HINCRBYFLOAT).
  */
 #include "commands.h"
 
@@ -29,21 +30,19 @@
 #include "heap.h"
 #include "index.h"
 #include "item.h"
+#include "number.h"
 #include "reply.h"
 #include "server.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 
-/* Redis's MAX_LONG_DOUBLE_CHARS: longer float texts are not parsed. */
-#define STRING_FLOAT_TEXT_SIZE_MAX ((uint32_t)(5 * 1024))
 /* Bytes for an int64 in decimal, sign included, and a spare. */
 #define STRING_DIGITS_SIZE 24u
 /* Growth slack for values rebuilt by APPEND/SETRANGE: at most this much beyond 2x. */
 #define STRING_SLACK_SIZE_MAX MIB
 
-STATIC_ASSERT(STRING_FLOAT_TEXT_SIZE_MAX <= ITEM_EMBEDDED_SIZE_MAX,
+STATIC_ASSERT(NUMBER_LONG_DOUBLE_TEXT_SIZE_MAX <= ITEM_EMBEDDED_SIZE_MAX,
               "a formatted float fits the scratch buffer");
 
 static const char ERROR_OFFSET_RANGE[] = "ERR offset is out of range";
@@ -946,58 +945,6 @@ void cmd_decrby(struct client *client) {
 
 /* ==== INCRBYFLOAT ==== */
 
-/*
- * Redis's string2ld: strtold over the whole text (an embedded NUL ends it, as
- * in Redis), no leading space, no NaN, no overflow, no underflow to zero.
- */
-static bool string_parse_long_double(struct slice text, long double *value) {
-    ASSERT(value != NULL);
-    if (text.size == 0 || text.size >= STRING_FLOAT_TEXT_SIZE_MAX) {
-        return false;
-    }
-    char *buffer = (char *)string_scratch;
-    memcpy(buffer, text.ptr, text.size);
-    buffer[text.size] = '\0';
-    char *end = NULL;
-    errno = 0;
-    long double parsed = strtold(buffer, &end);
-    ASSERT(end != NULL);
-    bool space = buffer[0] == ' ' || (buffer[0] >= '\t' && buffer[0] <= '\r');
-    bool range_error = errno == ERANGE &&
-                       (parsed == HUGE_VALL || parsed == -HUGE_VALL ||
-                        fpclassify(parsed) == FP_ZERO);
-    if (space || *end != '\0' || range_error || isnan(parsed)) {
-        return false;
-    }
-    *value = parsed;
-    return true;
-}
-
-/*
- * Redis's ld2string in LD_STR_HUMAN mode: "%.17Lf", trailing zeros after the
- * point removed (and the point if nothing follows), "-0" shown as "0".
- */
-static uint32_t string_format_long_double(char *buffer, uint32_t buffer_size, long double value) {
-    ASSERT(isfinite(value));
-    int written = snprintf(buffer, buffer_size, "%.17Lf", value);
-    ASSERT(written > 0);
-    ASSERT((uint32_t)written < buffer_size);
-    uint32_t size = (uint32_t)written;
-    if (memchr(buffer, '.', size) != NULL) {
-        while (size > 0 && buffer[size - 1] == '0') {
-            size--;
-        }
-        if (size > 0 && buffer[size - 1] == '.') {
-            size--;
-        }
-    }
-    if (size == 2 && buffer[0] == '-' && buffer[1] == '0') {
-        buffer[0] = '0';
-        size = 1;
-    }
-    return size;
-}
-
 void cmd_incrbyfloat(struct client *client) {
     ASSERT(client->argv.count == 3);
     struct slice key = client_arg(client, 1);
@@ -1013,9 +960,9 @@ void cmd_incrbyfloat(struct client *client) {
         value = (long double)item_int(item);
     } else if (item != NULL) {
         char digits[STRING_DIGITS_SIZE];
-        valid = string_parse_long_double(item_string(item, digits), &value);
+        valid = number_parse_long_double(item_string(item, digits), &value);
     }
-    if (!valid || !string_parse_long_double(client_arg(client, 2), &increment)) {
+    if (!valid || !number_parse_long_double(client_arg(client, 2), &increment)) {
         reply_error(&client->reply, ERROR_NOT_FLOAT);
         return;
     }
@@ -1025,7 +972,7 @@ void cmd_incrbyfloat(struct client *client) {
         return;
     }
     char *text = (char *)string_scratch;
-    uint32_t size = string_format_long_double(text, STRING_FLOAT_TEXT_SIZE_MAX, value);
+    uint32_t size = number_format_long_double(text, NUMBER_LONG_DOUBLE_TEXT_SIZE_MAX, value);
     struct slice result = { .ptr = string_scratch, .size = size };
     int64_t expire_at_ms = item == NULL ? 0 : item_expire_at_ms(item);
     if (!string_store_value(client, key, hash, item, result, expire_at_ms)) {
