@@ -93,9 +93,11 @@ static uint32_t item_payload_size(const struct item *item) {
     return 8;
 }
 
-struct item *item_with_expire(struct heap *heap, const struct item *item, int64_t expire_at_ms) {
+/* A new item for `key` with another expiry, holding the same payload (bytes or pointer). */
+static struct item *item_rebuild(struct heap *heap, const struct item *item, struct slice key,
+                                 int64_t expire_at_ms) {
     ASSERT(expire_at_ms >= 0);
-    struct slice key = item_key(item);
+    ASSERT(key.ptr != NULL || key.size == 0);
     uint32_t payload_size = item_payload_size(item);
     struct item *copy = item_allocate(heap, item->type, item->encoding, key, expire_at_ms,
                                       payload_size);
@@ -109,6 +111,10 @@ struct item *item_with_expire(struct heap *heap, const struct item *item, int64_
     }
     ASSERT(copy->type == item->type);
     return copy;
+}
+
+struct item *item_with_expire(struct heap *heap, const struct item *item, int64_t expire_at_ms) {
+    return item_rebuild(heap, item, item_key(item), expire_at_ms);
 }
 
 void *item_object(const struct item *item) {
@@ -152,21 +158,92 @@ struct slice item_string(const struct item *item, char *digits) {
     return (struct slice){ 0 };
 }
 
+/* Frees a collection of the given item type. */
+static void object_destroy(struct heap *heap, uint8_t type, void *object) {
+    ASSERT(object != NULL);
+    switch (type) {
+    case ITEM_LIST: list_destroy(heap, object); break;
+    case ITEM_HASH: hash_destroy(heap, object); break;
+    case ITEM_SET: set_destroy(heap, object); break;
+    case ITEM_ZSET: zset_destroy(heap, object); break;
+    default: ASSERT(false);
+    }
+}
+
 void item_free(struct heap *heap, struct item *item) {
     ASSERT(item != NULL);
     if (item->encoding == ITEM_ENCODING_EXTERNAL) {
         heap_free(heap, item_external(item));
     } else if (item->encoding == ITEM_ENCODING_OBJECT) {
-        void *object = item_object(item);
-        switch (item->type) {
-        case ITEM_LIST: list_destroy(heap, object); break;
-        case ITEM_HASH: hash_destroy(heap, object); break;
-        case ITEM_SET: set_destroy(heap, object); break;
-        case ITEM_ZSET: zset_destroy(heap, object); break;
-        default: ASSERT(false);
-        }
+        object_destroy(heap, item->type, item_object(item));
     }
     heap_free(heap, item);
+}
+
+/* A copy of a list built with the public iterator; NULL (nothing kept) when the heap is full. */
+static struct list *list_duplicate(struct heap *heap, const struct list *list) {
+    uint64_t length = list_length(list);
+    struct list *copy = list_create(heap);
+    if (copy == NULL) {
+        return NULL;
+    }
+    struct list_iterator iterator;
+    list_iterator_init(&iterator, list, 0, false);
+    struct slice value;
+    for (uint64_t index = 0; index < length && list_iterator_next(&iterator, &value); index++) {
+        if (!list_push(heap, copy, LIST_TAIL, value)) {
+            list_destroy(heap, copy);
+            return NULL;
+        }
+    }
+    ASSERT(list_length(copy) == length);
+    if (list_is_quicklist(list)) {
+        list_set_quicklist(copy); /* a copy reports the encoding of its source */
+    }
+    return copy;
+}
+
+/* A deep copy of a collection; NULL when the heap has no room. */
+static void *object_duplicate(struct heap *heap, const struct item *item) {
+    const void *object = item_object(item);
+    switch (item->type) {
+    case ITEM_LIST: return list_duplicate(heap, object);
+    case ITEM_HASH: return hash_copy(heap, object);
+    case ITEM_SET: return set_copy(heap, object);
+    case ITEM_ZSET: return zset_copy(heap, object);
+    default: ASSERT(false);
+    }
+    return NULL;
+}
+
+struct item *item_duplicate(struct heap *heap, const struct item *item, struct slice key,
+                            int64_t expire_at_ms) {
+    ASSERT(expire_at_ms >= 0);
+    if (item->encoding == ITEM_ENCODING_EMBEDDED || item->encoding == ITEM_ENCODING_INT) {
+        return item_rebuild(heap, item, key, expire_at_ms); /* the payload is the value */
+    }
+    if (item->encoding == ITEM_ENCODING_EXTERNAL) {
+        uint8_t *value = heap_alloc(heap, MAX(item->value_size, 1u));
+        if (value == NULL) {
+            return NULL;
+        }
+        memcpy(value, item_external(item), item->value_size);
+        struct slice bytes = { .ptr = value, .size = item->value_size };
+        struct item *copy = item_create_string(heap, key, bytes, expire_at_ms, value);
+        if (copy == NULL) {
+            heap_free(heap, value);
+        }
+        return copy;
+    }
+    void *object = object_duplicate(heap, item);
+    if (object == NULL) {
+        return NULL;
+    }
+    struct item *copy = item_create_object(heap, item->type, key, object, expire_at_ms);
+    if (copy == NULL) {
+        object_destroy(heap, item->type, object);
+    }
+    return copy;
 }
 
 uint64_t item_memory_size(const struct heap *heap, const struct item *item) {
@@ -239,7 +316,11 @@ static bool item_expired(const struct keyspace *keyspace, const struct item *ite
     return item_has_expire(item) && item_expire_at_ms(item) <= keyspace->now_ms;
 }
 
-struct item *db_find(struct keyspace *keyspace, struct db *db, struct slice key, uint64_t hash) {
+bool db_expired(const struct keyspace *keyspace, const struct item *item) {
+    return item_expired(keyspace, item);
+}
+
+struct item *db_peek(struct keyspace *keyspace, struct db *db, struct slice key, uint64_t hash) {
     struct item *item = index_find(&db->index, key, hash);
     if (item == NULL) {
         return NULL;
@@ -249,7 +330,14 @@ struct item *db_find(struct keyspace *keyspace, struct db *db, struct slice key,
         keyspace->expired_keys++;
         return NULL;
     }
-    item->lru_clock = keyspace->lru_clock;
+    return item;
+}
+
+struct item *db_find(struct keyspace *keyspace, struct db *db, struct slice key, uint64_t hash) {
+    struct item *item = db_peek(keyspace, db, key, hash);
+    if (item != NULL) {
+        item->lru_clock = keyspace->lru_clock;
+    }
     return item;
 }
 
@@ -321,6 +409,84 @@ void db_store(struct keyspace *keyspace, struct db *db, struct item *item, uint6
     if (item_has_expire(item)) {
         db->expires_count++;
     }
+}
+
+/* ==== RENAME, MOVE, SWAPDB, RANDOMKEY ==== */
+
+/* Takes an item out of the index and frees its shell; its value now belongs to another item. */
+static void db_unlink_shell(struct keyspace *keyspace, struct db *db, struct item *item,
+                            uint64_t hash) {
+    struct item *removed = index_remove(&db->index, item_key(item), hash);
+    ASSERT(removed == item);
+    if (item_has_expire(item)) {
+        ASSERT(db->expires_count > 0);
+        db->expires_count--;
+    }
+    heap_free(keyspace->heap, item);
+}
+
+bool db_rename(struct keyspace *keyspace, struct db *db, struct item *item, uint64_t hash,
+               struct slice key, uint64_t target_hash, struct item *target_item) {
+    ASSERT(item != target_item);
+    ASSERT(!slice_equal(item_key(item), key));
+    if (target_item == NULL && !db_prepare_insert(db, target_hash)) {
+        return false;
+    }
+    /* The index slot exists; a split moved slots only, never items. */
+    struct item *renamed = item_rebuild(keyspace->heap, item, key, item_expire_at_ms(item));
+    if (renamed == NULL) {
+        return false;
+    }
+    db_store(keyspace, db, renamed, target_hash, target_item);
+    db_unlink_shell(keyspace, db, item, hash);
+    ASSERT(index_find(&db->index, key, target_hash) == renamed);
+    return true;
+}
+
+bool db_move(struct keyspace *keyspace, struct db *source, struct db *target,
+             struct item *item, uint64_t hash) {
+    ASSERT(source != target);
+    ASSERT(index_find(&target->index, item_key(item), hash) == NULL);
+    (void)keyspace;
+    if (!db_prepare_insert(target, hash)) {
+        return false;
+    }
+    struct item *removed = index_remove(&source->index, item_key(item), hash);
+    ASSERT(removed == item);
+    index_insert(&target->index, item, hash);
+    if (item_has_expire(item)) {
+        ASSERT(source->expires_count > 0);
+        source->expires_count--;
+        target->expires_count++;
+    }
+    return true;
+}
+
+void db_swap(struct db *first, struct db *second) {
+    ASSERT(first != NULL);
+    ASSERT(second != NULL);
+    uint32_t first_id = first->id;
+    uint32_t second_id = second->id;
+    struct db swap = *first;
+    *first = *second;
+    *second = swap;
+    first->id = first_id;
+    second->id = second_id;
+}
+
+struct item *db_random(struct keyspace *keyspace, struct db *db, uint64_t random) {
+    /* Each pass returns or deletes one expired key, so count + 1 passes suffice. */
+    uint64_t passes_max = db->index.count + 1;
+    for (uint64_t pass = 0; pass < passes_max; pass++) {
+        struct item *item = index_random(&db->index, random + pass);
+        if (item == NULL || !item_expired(keyspace, item)) {
+            return item;
+        }
+        db_delete(keyspace, db, item, index_hash(item_key(item)));
+        keyspace->expired_keys++;
+    }
+    ASSERT(db->index.count == 0);
+    return NULL;
 }
 
 static uint32_t db_expire_db_step(struct keyspace *keyspace, struct db *db) {

@@ -45,6 +45,12 @@ bool keyspace_init(struct keyspace *keyspace, struct heap *heap, struct db *dbs,
 /* Finds a live key (expired keys are deleted on the way), or NULL. */
 struct item *db_find(struct keyspace *keyspace, struct db *db, struct slice key, uint64_t hash);
 
+/* As db_find, but leaves the item's LRU clock alone (OBJECT, SCAN TYPE). */
+struct item *db_peek(struct keyspace *keyspace, struct db *db, struct slice key, uint64_t hash);
+
+/* True when the item's expiry has passed (it is still in the index until deleted). */
+bool db_expired(const struct keyspace *keyspace, const struct item *item);
+
 /* Deletes an item found in db (frees it and its value). */
 void db_delete(struct keyspace *keyspace, struct db *db, struct item *item, uint64_t hash);
 
@@ -63,6 +69,33 @@ bool db_prepare_insert(struct db *db, uint64_t hash);
 void db_store(struct keyspace *keyspace, struct db *db, struct item *item, uint64_t hash,
               struct item *old_item);
 
+/*
+ * RENAME: the value and expiry of `item` (found in db under hash) move to a new
+ * item for `key`, stored under target_hash in place of target_item (found in db
+ * under that key, or NULL); `item` leaves the index. False with nothing changed
+ * when the heap has no room (the new key's index slot is made first).
+ */
+bool db_rename(struct keyspace *keyspace, struct db *db, struct item *item, uint64_t hash,
+               struct slice key, uint64_t target_hash, struct item *target_item);
+
+/*
+ * MOVE: relinks `item` (found in source under hash) into target, where its key
+ * must be absent; the item, its value and its expiry are unchanged. False with
+ * nothing changed when target's index cannot grow.
+ */
+bool db_move(struct keyspace *keyspace, struct db *source, struct db *target,
+             struct item *item, uint64_t hash);
+
+/* SWAPDB: exchanges the contents of two databases; each keeps its id (and its clients). */
+void db_swap(struct db *first, struct db *second);
+
+/*
+ * RANDOMKEY: a random live key of db, or NULL when it has none. Expired keys it
+ * meets are deleted (and counted) on the way, as Redis's dbRandomKey does;
+ * `random` seeds the choices.
+ */
+struct item *db_random(struct keyspace *keyspace, struct db *db, uint64_t random);
+
 /* Runs one bounded active-expiry step over the databases. Returns keys expired. */
 uint32_t db_expire_step(struct keyspace *keyspace);
 
@@ -79,6 +112,13 @@ struct item *item_create_object(struct heap *heap, uint8_t type, struct slice ke
 
 /* A copy of `item` with another expiry (0 removes it); the old item is untouched. */
 struct item *item_with_expire(struct heap *heap, const struct item *item, int64_t expire_at_ms);
+
+/*
+ * COPY: a deep copy of `item` under another key and expiry (0: none), sharing
+ * nothing with it; NULL (nothing allocated) when the heap has no room.
+ */
+struct item *item_duplicate(struct heap *heap, const struct item *item, struct slice key,
+                            int64_t expire_at_ms);
 
 /* Frees an item and what it owns. */
 void item_free(struct heap *heap, struct item *item);

@@ -454,6 +454,110 @@ uint32_t index_walk(const struct index *index, struct index_cursor *cursor, uint
     return written;
 }
 
+/* ==== SCAN and random items ==== */
+
+#define INDEX_RANDOM_TRIES 8u
+
+/* The first hash of the range held by a segment of `local_depth` that holds `position`. */
+static uint64_t range_first(uint32_t local_depth, uint64_t position) {
+    ASSERT(local_depth <= INDEX_GLOBAL_DEPTH_MAX);
+    if (local_depth == 0) {
+        return 0; /* a shift by 64 would be undefined */
+    }
+    uint64_t range_size = (uint64_t)1 << (64u - local_depth);
+    uint64_t first = position & ~(range_size - 1);
+    ASSERT(first <= position);
+    return first;
+}
+
+/* The first hash after that range, 0 when the range ends the hash space. */
+static uint64_t range_next(uint32_t local_depth, uint64_t first) {
+    ASSERT(local_depth <= INDEX_GLOBAL_DEPTH_MAX);
+    if (local_depth == 0) {
+        return 0;
+    }
+    uint64_t range_size = (uint64_t)1 << (64u - local_depth);
+    ASSERT((first & (range_size - 1)) == 0);
+    return first + range_size; /* wraps to 0 after the last range */
+}
+
+uint32_t index_scan(const struct index *index, uint64_t position, struct item **items,
+                    uint64_t *next) {
+    ASSERT(index->directory != NULL);
+    ASSERT(items != NULL);
+    const struct index_segment *segment = segment_of(index, position);
+    uint64_t first = range_first(segment->local_depth, position);
+    /* Mid-range only when the directory got coarser since the cursor was made. */
+    bool filter = position != first;
+    uint32_t written = 0;
+    for (uint32_t slot_index = 0; slot_index < INDEX_SEGMENT_SLOTS; slot_index++) {
+        uint64_t slot = segment->slots[slot_index];
+        if (slot == 0) {
+            continue;
+        }
+        struct item *item = slot_item(slot);
+        if (filter && index_hash(item_key(item)) < position) {
+            continue;
+        }
+        items[written] = item;
+        written++;
+    }
+    ASSERT(written <= segment->count);
+    *next = range_next(segment->local_depth, first);
+    ASSERT(*next == 0 || *next > position);
+    return written;
+}
+
+/* One step of splitmix64: spreads a counter or a weak seed over 64 bits. */
+static uint64_t random_mix(uint64_t value) {
+    value += 0x9e3779b97f4a7c15u;
+    value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9u;
+    value = (value ^ (value >> 27)) * 0x94d049bb133111ebu;
+    return value ^ (value >> 31);
+}
+
+/* The first item from slot_index on, probing forward (wrapping) inside a non-empty segment. */
+static struct item *segment_probe(const struct index_segment *segment, uint32_t slot_index) {
+    ASSERT(segment->count > 0);
+    ASSERT(slot_index < INDEX_SEGMENT_SLOTS);
+    for (uint32_t probe = 0; probe < INDEX_SEGMENT_SLOTS; probe++) {
+        uint64_t slot = segment->slots[slot_index];
+        if (slot != 0) {
+            return slot_item(slot);
+        }
+        slot_index = slot_next(slot_index);
+    }
+    ASSERT(false); /* count > 0 */
+    return NULL;
+}
+
+struct item *index_random(const struct index *index, uint64_t random) {
+    ASSERT(index->directory != NULL);
+    if (index->count == 0) {
+        return NULL;
+    }
+    uint64_t count = directory_count(index);
+    uint64_t directory_index = 0;
+    for (uint32_t try = 0; try < INDEX_RANDOM_TRIES; try++) {
+        random = random_mix(random);
+        directory_index = (random >> 16) & (count - 1);
+        const struct index_segment *segment = index->directory[directory_index];
+        if (segment->count > 0) {
+            return segment_probe(segment, (uint32_t)(random & INDEX_SLOT_MASK));
+        }
+    }
+    /* Mostly empty segments: take the next non-empty one (count > 0, so one exists). */
+    for (uint64_t step = 0; step < count; step++) {
+        directory_index = (directory_index + 1) & (count - 1);
+        const struct index_segment *segment = index->directory[directory_index];
+        if (segment->count > 0) {
+            return segment_probe(segment, (uint32_t)(random & INDEX_SLOT_MASK));
+        }
+    }
+    ASSERT(false);
+    return NULL;
+}
+
 static void verify_segment(const struct index *index, uint64_t first,
                            const struct index_segment *segment) {
     uint32_t count = 0;

@@ -93,5 +93,32 @@ struct item *index_remove(struct index *index, struct slice key, uint64_t hash);
 uint32_t index_walk(const struct index *index, struct index_cursor *cursor, uint32_t slots_max,
                     struct item **items, uint32_t items_max, bool *done);
 
+/*
+ * SCAN. Segments partition the 64-bit hash space: a segment of local depth d
+ * holds the hashes whose top d bits are its prefix, the range
+ * [prefix << (64 - d), (prefix + 1) << (64 - d)). A position in that space
+ * names the segment holding it. index_scan writes into items[] (room for
+ * INDEX_SEGMENT_FILL_MAX) the items of the segment holding `position` whose
+ * hash is >= position: all of them, without hashing, when position is the
+ * segment's first hash. It sets *next to the first hash after the segment,
+ * 0 when the segment ends the space.
+ *
+ * A cursor that only ever holds 0 or a value of *next therefore moves through
+ * the space in ranges [position, next) that never overlap and, once it is back
+ * at 0, cover it all: every key present for the whole walk is returned once,
+ * whatever splits (which only make boundaries finer) or resets (which make
+ * them coarser; hence the filter) happen between calls.
+ */
+uint32_t index_scan(const struct index *index, uint64_t position, struct item **items,
+                    uint64_t *next);
+
+/*
+ * A pseudo-random item chosen from `random` (any 64-bit value): a random
+ * directory slot (a few tries to land on a non-empty segment, then the next
+ * non-empty one), a random slot in it, then the first item probing forward.
+ * NULL only when the index is empty. Bounded by the directory and segment size.
+ */
+struct item *index_random(const struct index *index, uint64_t random);
+
 /* O(n) consistency check for tests. */
 void index_verify(const struct index *index);

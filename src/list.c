@@ -22,9 +22,12 @@
  *
  * Invariants (checked by list_verify):
  * - No node is empty; length is the sum of entry counts; node_count counts nodes.
- * - A node holds at most LIST_NODE_SIZE_MAX bytes including its header, except a
- *   node holding a single element too large for that, which is sized for it.
+ * - A node holds at most node_size_max bytes including its header, except a
+ *   node holding a single element too large for that, which is sized for it,
+ *   and at most node_entry_count_max entries (both set from the fill).
  * - Every entry's two varints agree and the entries fill used_size exactly.
+ * - packed_size is LIST_PACKED_EMPTY_SIZE plus list_packed_entry_size of every
+ *   element: what Redis's lpBytes would say, for the encoding rule.
  *
  * Memory: a node grows by moving to the next heap size class (classes are about
  * 12.5% apart) and uses the class slack before moving. When entries leave a node
@@ -39,6 +42,10 @@ struct list {
     struct list_node *tail;
     uint64_t length;     /* elements */
     uint64_t node_count;
+    uint64_t packed_size;            /* bytes as one Redis listpack (lpBytes) */
+    uint32_t node_size_max;          /* bytes of a node with 2+ entries, header included */
+    uint32_t node_entry_count_max;   /* entries of a node */
+    bool quicklist;                  /* OBJECT ENCODING: "quicklist", else "listpack" */
 };
 
 struct list_node {
@@ -51,10 +58,16 @@ struct list_node {
 
 STATIC_ASSERT(sizeof(struct list_node) == LIST_NODE_HEADER_SIZE, "node header layout");
 STATIC_ASSERT(LIST_NODE_SIZE_MAX > LIST_NODE_HEADER_SIZE + 16, "a node holds entries");
-STATIC_ASSERT(LIST_NODE_SIZE_MAX <= HEAP_CLASS_SIZE_MAX, "a node is a small heap object");
+STATIC_ASSERT(LIST_NODE_SIZE_LIMIT_MAX <= HEAP_CLASS_SIZE_MAX, "a node is a small heap object");
+STATIC_ASSERT(LIST_NODE_SIZE_SAFETY <= LIST_NODE_SIZE_LIMIT_MAX, "safety within the largest");
 
 #define VARINT_SIZE_MAX 5u
-#define NODE_ENTRIES_SIZE_MAX (LIST_NODE_SIZE_MAX - LIST_NODE_HEADER_SIZE)
+/* Redis's optimization_level: a node's bytes for fill -1, -2, ... -5. */
+#define FILL_SIZE_CLASS_COUNT 5u
+#define FILL_SIZE_SMALLEST ((uint32_t)4096)
+STATIC_ASSERT((FILL_SIZE_SMALLEST << (FILL_SIZE_CLASS_COUNT - 1)) == LIST_NODE_SIZE_LIMIT_MAX,
+              "fill -5 is the largest node");
+STATIC_ASSERT((FILL_SIZE_SMALLEST << 1) == LIST_NODE_SIZE_MAX, "fill -2 is the default node");
 
 /* One decoded entry: where it starts inside its node, its total bytes, its value. */
 struct entry {
@@ -190,7 +203,81 @@ static uint32_t node_entry_offset(const struct list_node *node, uint32_t entry_i
     return offset;
 }
 
+/* ==== Redis listpack sizes (for the encoding rule) ==== */
+
+/* lpEncodeBacklen's size for an entry of encoded_size bytes. */
+static uint64_t packed_backlen_size(uint64_t encoded_size) {
+    ASSERT(encoded_size >= 1);
+    if (encoded_size <= 127) {
+        return 1;
+    }
+    if (encoded_size < 16383) {
+        return 2;
+    }
+    if (encoded_size < 2097151) {
+        return 3;
+    }
+    return encoded_size < 268435455 ? 4 : 5;
+}
+
+/* lpEncodeGetType's size for an integer: 7-bit uint, 13/16/24/32/64-bit int. */
+static uint64_t packed_integer_size(int64_t number) {
+    if (number >= 0 && number <= 127) {
+        return 1;
+    }
+    if (number >= -4096 && number <= 4095) {
+        return 2;
+    }
+    if (number >= -32768 && number <= 32767) {
+        return 3;
+    }
+    if (number >= -8388608 && number <= 8388607) {
+        return 4;
+    }
+    return number >= INT32_MIN && number <= INT32_MAX ? 5 : 9;
+}
+
+uint64_t list_packed_entry_size(struct slice value) {
+    int64_t number = 0;
+    uint64_t encoded_size = 0;
+    /* lpStringToInt64 accepts what string2ll does: canonical, at most 20 bytes. */
+    if (value.size > 0 && value.size <= 20 && parse_int64(value.ptr, value.size, &number)) {
+        encoded_size = packed_integer_size(number);
+    } else if (value.size < 64) {
+        encoded_size = 1 + (uint64_t)value.size;
+    } else if (value.size < 4096) {
+        encoded_size = 2 + (uint64_t)value.size;
+    } else {
+        encoded_size = 5 + (uint64_t)value.size;
+    }
+    uint64_t size = encoded_size + packed_backlen_size(encoded_size);
+    ASSERT(size >= 2);
+    ASSERT(size <= (uint64_t)value.size + 10);
+    return size;
+}
+
+/* Packed bytes of count entries of node starting at offset. */
+static uint64_t node_range_packed_size(const struct list_node *node, uint32_t offset,
+                                       uint32_t count) {
+    ASSERT(count <= node->entry_count);
+    uint64_t size = 0;
+    for (uint32_t index = 0; index < count; index++) {
+        struct entry entry = entry_read_forward(node, offset);
+        size += list_packed_entry_size(entry.value);
+        offset += entry.size;
+    }
+    ASSERT(offset <= node->used_size);
+    return size;
+}
+
 /* ==== Nodes ==== */
+
+/* Bytes of entries a node with two or more entries may hold. */
+static uint32_t list_entries_size_max(const struct list *list) {
+    ASSERT(list->node_size_max > LIST_NODE_HEADER_SIZE + 16);
+    ASSERT(list->node_size_max <= LIST_NODE_SIZE_LIMIT_MAX);
+    return list->node_size_max - LIST_NODE_HEADER_SIZE;
+}
 
 static uint64_t node_capacity_size(const struct heap *heap, const struct list_node *node) {
     uint64_t usable_size = heap_usable_size(heap, node);
@@ -343,7 +430,8 @@ static void node_merge(struct heap *heap, struct list *list, struct list_node *l
     ASSERT(left->next == right);
     ASSERT(right->prev == left);
     uint64_t used_size = (uint64_t)left->used_size + right->used_size;
-    if (used_size > NODE_ENTRIES_SIZE_MAX) {
+    uint64_t entry_count = (uint64_t)left->entry_count + right->entry_count;
+    if (used_size > list_entries_size_max(list) || entry_count > list->node_entry_count_max) {
         return;
     }
     struct list_node *target = left;
@@ -368,13 +456,16 @@ static void node_merge(struct heap *heap, struct list *list, struct list_node *l
 /* ==== Splicing one entry into a node ==== */
 
 /* True when node can hold the result of replacing old_size bytes with entry_size bytes. */
-static bool node_fits(const struct list_node *node, uint32_t old_size, uint64_t entry_size) {
+static bool node_fits(const struct list *list, const struct list_node *node, uint32_t old_size,
+                      uint64_t entry_size) {
     ASSERT(old_size <= node->used_size);
     ASSERT(entry_size >= 2);
     if (old_size > 0 && node->entry_count == 1) {
         return true; /* it stays a node of one element, sized for it */
     }
-    return (uint64_t)node->used_size - old_size + entry_size <= NODE_ENTRIES_SIZE_MAX;
+    uint64_t entry_count = (uint64_t)node->entry_count + (old_size == 0 ? 1 : 0);
+    return entry_count <= list->node_entry_count_max &&
+           (uint64_t)node->used_size - old_size + entry_size <= list_entries_size_max(list);
 }
 
 /*
@@ -406,7 +497,7 @@ static void node_splice_in_place(struct list_node *node, uint32_t offset, uint32
 static bool node_splice(struct heap *heap, struct list *list, struct list_node *node,
                         uint32_t offset, uint32_t old_size, struct slice value) {
     uint64_t entry_size = entry_size_for(value.size);
-    ASSERT(node_fits(node, old_size, entry_size));
+    ASSERT(node_fits(list, node, old_size, entry_size));
     uint64_t used_size = (uint64_t)node->used_size - old_size + entry_size;
     uint64_t capacity_size = node_capacity_size(heap, node);
     bool oversized = node_oversized(heap, capacity_size + LIST_NODE_HEADER_SIZE,
@@ -419,7 +510,8 @@ static bool node_splice(struct heap *heap, struct list *list, struct list_node *
      * (Less than double, so the slack never looks oversized to node_oversized.) */
     uint64_t target_size = used_size;
     if (used_size > capacity_size) {
-        target_size = MAX(used_size, MIN(used_size + used_size / 2, NODE_ENTRIES_SIZE_MAX));
+        uint64_t size_max = list_entries_size_max(list);
+        target_size = MAX(used_size, MIN(used_size + used_size / 2, size_max));
     }
     struct list_node *target = node_alloc(heap, target_size);
     if (target == NULL && target_size > used_size) {
@@ -454,7 +546,7 @@ static bool list_splice_before(struct heap *heap, struct list *list, struct posi
     ASSERT(at.index == 0);
     struct list_node *node = at.node;
     struct list_node *prev = node->prev;
-    if (prev != NULL && node_fits(prev, 0, entry_size_for(value.size))) {
+    if (prev != NULL && node_fits(list, prev, 0, entry_size_for(value.size))) {
         if (!node_splice(heap, list, prev, prev->used_size, 0, value)) {
             return false;
         }
@@ -479,7 +571,7 @@ static bool list_splice_after(struct heap *heap, struct list *list, struct posit
     struct list_node *node = at.node;
     ASSERT(at.offset + old_size == node->used_size);
     struct list_node *next = node->next;
-    if (next != NULL && node_fits(next, 0, entry_size_for(value.size))) {
+    if (next != NULL && node_fits(list, next, 0, entry_size_for(value.size))) {
         if (!node_splice(heap, list, next, 0, 0, value)) {
             return false;
         }
@@ -512,7 +604,8 @@ static bool list_splice_split(struct heap *heap, struct list *list, struct posit
     ASSERT(at.offset > 0);
     ASSERT(tail_size > 0);
     uint64_t entry_size = entry_size_for(value.size);
-    bool together = entry_size + tail_size <= NODE_ENTRIES_SIZE_MAX;
+    bool together = entry_size + tail_size <= list_entries_size_max(list) &&
+                    (uint64_t)tail_count + 1 <= list->node_entry_count_max;
     struct list_node *fresh = NULL;
     if (!together) {
         fresh = node_create(heap, value);
@@ -550,7 +643,7 @@ static bool list_splice(struct heap *heap, struct list *list, struct position at
                         uint32_t old_size, struct slice value) {
     ASSERT(value.size <= LIST_ELEMENT_SIZE_MAX);
     ASSERT(at.offset + old_size <= at.node->used_size);
-    if (node_fits(at.node, old_size, entry_size_for(value.size))) {
+    if (node_fits(list, at.node, old_size, entry_size_for(value.size))) {
         return node_splice(heap, list, at.node, at.offset, old_size, value);
     }
     if (at.offset == 0) {
@@ -602,9 +695,42 @@ struct list *list_create(struct heap *heap) {
     if (list == NULL) {
         return NULL;
     }
-    *list = (struct list){ .head = NULL, .tail = NULL, .length = 0, .node_count = 0 };
+    *list = (struct list){ .head = NULL,
+                           .tail = NULL,
+                           .length = 0,
+                           .node_count = 0,
+                           .packed_size = LIST_PACKED_EMPTY_SIZE,
+                           .quicklist = false };
+    list_set_node_limit(list, LIST_FILL_DEFAULT);
     ASSERT(heap_usable_size(heap, list) >= sizeof(struct list));
     return list;
+}
+
+/* quicklistNodeLimit: a node's byte limit and entry limit for a fill. */
+static void fill_limits(int32_t fill, uint64_t *size_max, uint64_t *count_max) {
+    ASSERT(size_max != NULL);
+    ASSERT(count_max != NULL);
+    if (fill >= 0) {
+        *size_max = UINT64_MAX;
+        *count_max = fill == 0 ? 1 : (uint64_t)fill;
+        return;
+    }
+    uint64_t level = MIN((uint64_t)(-(int64_t)fill) - 1, (uint64_t)FILL_SIZE_CLASS_COUNT - 1);
+    *size_max = (uint64_t)FILL_SIZE_SMALLEST << level;
+    *count_max = UINT64_MAX;
+}
+
+void list_set_node_limit(struct list *list, int32_t fill) {
+    ASSERT(list != NULL);
+    ASSERT(list->length == 0);
+    uint64_t size_max = 0;
+    uint64_t count_max = 0;
+    fill_limits(fill, &size_max, &count_max);
+    /* A count limit keeps Redis's safety limit on bytes too. */
+    list->node_size_max = fill < 0 ? (uint32_t)size_max : LIST_NODE_SIZE_SAFETY;
+    list->node_entry_count_max = (uint32_t)MIN(count_max, (uint64_t)UINT32_MAX);
+    ASSERT(list->node_size_max <= LIST_NODE_SIZE_LIMIT_MAX);
+    ASSERT(list->node_entry_count_max >= 1);
 }
 
 void list_destroy(struct heap *heap, struct list *list) {
@@ -648,6 +774,8 @@ uint64_t list_memory_size(const struct heap *heap, const struct list *list) {
 bool list_insert(struct heap *heap, struct list *list, uint64_t index, struct slice value) {
     ASSERT(index <= list->length);
     ASSERT(value.size <= LIST_ELEMENT_SIZE_MAX);
+    /* Measured first: value may be an element of this list, which the insert moves. */
+    uint64_t packed_size = list_packed_entry_size(value);
     bool inserted = false;
     if (list->length == 0) {
         struct list_node *fresh = node_create(heap, value);
@@ -665,6 +793,7 @@ bool list_insert(struct heap *heap, struct list *list, uint64_t index, struct sl
     }
     if (inserted) {
         list->length++;
+        list->packed_size += packed_size;
     }
     return inserted;
 }
@@ -689,9 +818,12 @@ void list_pop(struct heap *heap, struct list *list, enum list_end end) {
     struct list_node *node = end == LIST_HEAD ? list->head : list->tail;
     struct entry entry = end == LIST_HEAD ? entry_read_forward(node, 0)
                                           : entry_read_backward(node, node->used_size);
+    uint64_t packed_size = list_packed_entry_size(entry.value);
+    ASSERT(list->packed_size >= LIST_PACKED_EMPTY_SIZE + packed_size);
     node_cut(node, entry.offset, entry.size, 1);
     node_settle(heap, list, node);
     list->length--;
+    list->packed_size -= packed_size;
 }
 
 struct slice list_index(const struct list *list, uint64_t index) {
@@ -704,10 +836,15 @@ bool list_set(struct heap *heap, struct list *list, uint64_t index, struct slice
     ASSERT(index < list->length);
     ASSERT(value.size <= LIST_ELEMENT_SIZE_MAX);
     struct position at = list_locate(list, index);
-    uint32_t old_size = entry_read_forward(at.node, at.offset).size;
+    struct entry old = entry_read_forward(at.node, at.offset);
+    uint64_t old_packed_size = list_packed_entry_size(old.value);
+    uint64_t new_packed_size = list_packed_entry_size(value);
     uint64_t length = list->length;
-    bool done = list_splice(heap, list, at, old_size, value);
+    bool done = list_splice(heap, list, at, old.size, value);
     ASSERT(list->length == length);
+    if (done) {
+        list->packed_size = list->packed_size - old_packed_size + new_packed_size;
+    }
     return done;
 }
 
@@ -754,6 +891,7 @@ uint64_t list_remove(struct heap *heap, struct list *list, struct slice value, i
     uint64_t removed = 0;
     uint64_t length = list->length;
     uint64_t node_count = list->node_count;
+    uint64_t packed_size = list_packed_entry_size(value);
     struct list_node *node = reverse ? list->tail : list->head;
     for (uint64_t step = 0; step < node_count && node != NULL && removed < limit; step++) {
         struct list_node *following = reverse ? node->prev : node->next;
@@ -767,6 +905,8 @@ uint64_t list_remove(struct heap *heap, struct list *list, struct slice value, i
     }
     ASSERT(removed <= limit);
     ASSERT(list->length + removed == length);
+    ASSERT(list->packed_size >= LIST_PACKED_EMPTY_SIZE + removed * packed_size);
+    list->packed_size -= removed * packed_size;
     return removed;
 }
 
@@ -789,6 +929,7 @@ void list_delete_range(struct heap *heap, struct list *list, uint64_t start_inde
         uint32_t size = take == node->entry_count - at.index
                             ? node->used_size - at.offset
                             : node_range_size(node, at.offset, take);
+        list->packed_size -= node_range_packed_size(node, at.offset, take);
         node_cut(node, at.offset, size, take);
         node = node_settle(heap, list, node);
         if (step == 0 && node != NULL) {
@@ -867,16 +1008,22 @@ bool list_iterator_next(struct list_iterator *iterator, struct slice *value) {
 
 /* ==== Verification ==== */
 
-static void node_verify(const struct heap *heap, const struct list_node *node) {
+/* Checks one node's layout; returns the packed size of its entries. */
+static uint64_t node_verify(const struct heap *heap, const struct list *list,
+                            const struct list_node *node) {
     ASSERT(node->entry_count > 0);
+    ASSERT(node->entry_count <= list->node_entry_count_max);
     ASSERT(node->used_size >= 2 * node->entry_count);
     ASSERT(node->used_size <= node_capacity_size(heap, node));
-    if (node->used_size > NODE_ENTRIES_SIZE_MAX) {
+    if (node->used_size > list_entries_size_max(list)) {
         ASSERT(node->entry_count == 1);
     }
     uint32_t offset = 0;
+    uint64_t packed_size = 0;
     for (uint32_t index = 0; index < node->entry_count; index++) {
-        offset += entry_read_forward(node, offset).size;
+        struct entry entry = entry_read_forward(node, offset);
+        packed_size += list_packed_entry_size(entry.value);
+        offset += entry.size;
     }
     ASSERT(offset == node->used_size);
     uint32_t end = node->used_size;
@@ -884,6 +1031,7 @@ static void node_verify(const struct heap *heap, const struct list_node *node) {
         end -= entry_read_backward(node, end).size;
     }
     ASSERT(end == 0);
+    return packed_size;
 }
 
 void list_verify(const struct heap *heap, const struct list *list) {
@@ -896,9 +1044,10 @@ void list_verify(const struct heap *heap, const struct list *list) {
     const struct list_node *node = list->head;
     uint64_t length = 0;
     uint64_t node_count = 0;
+    uint64_t packed_size = LIST_PACKED_EMPTY_SIZE;
     for (; node_count < list->node_count && node != NULL; node_count++) {
         ASSERT(node->prev == prev);
-        node_verify(heap, node);
+        packed_size += node_verify(heap, list, node);
         length += node->entry_count;
         prev = node;
         node = node->next;
@@ -907,9 +1056,82 @@ void list_verify(const struct heap *heap, const struct list *list) {
     ASSERT(prev == list->tail);
     ASSERT(node_count == list->node_count);
     ASSERT(length == list->length);
+    ASSERT(packed_size == list->packed_size);
 }
+
+/* ==== Encoding ==== */
 
 const char *list_encoding_name(const struct list *list) {
     ASSERT(list != NULL);
-    return list_node_count(list) <= 1 ? "listpack" : "quicklist";
+    return list->quicklist ? "quicklist" : "listpack";
+}
+
+uint64_t list_packed_size(const struct list *list) {
+    ASSERT(list != NULL);
+    ASSERT(list->packed_size >= LIST_PACKED_EMPTY_SIZE + 2 * list->length);
+    return list->packed_size;
+}
+
+bool list_packed_exceeds(int32_t fill, uint64_t packed_size, uint64_t length) {
+    ASSERT(packed_size >= LIST_PACKED_EMPTY_SIZE);
+    uint64_t size_max = 0;
+    uint64_t count_max = 0;
+    fill_limits(fill, &size_max, &count_max);
+    if (size_max != UINT64_MAX) {
+        return packed_size > size_max;
+    }
+    ASSERT(count_max != UINT64_MAX);
+    return packed_size > LIST_NODE_SIZE_SAFETY || length > count_max;
+}
+
+bool list_is_quicklist(const struct list *list) {
+    ASSERT(list != NULL);
+    return list->quicklist;
+}
+
+bool list_growth_converts(const struct list *list, int32_t fill, uint64_t add_size,
+                          uint64_t add_count) {
+    ASSERT(list != NULL);
+    ASSERT(add_size <= UINT64_MAX - list->packed_size);
+    if (list->quicklist) {
+        return false; /* growing never turns a quicklist back */
+    }
+    return list_packed_exceeds(fill, list->packed_size + add_size, list->length + add_count);
+}
+
+void list_set_quicklist(struct list *list) {
+    ASSERT(list != NULL);
+    list->quicklist = true;
+    ASSERT(list_is_quicklist(list));
+}
+
+/* listTypeTryConvertQuicklist: within the limits (halved when shrinking), a listpack. */
+static void list_try_listpack(struct list *list, int32_t fill, bool shrinking) {
+    ASSERT(list->quicklist);
+    uint64_t size_max = 0;
+    uint64_t count_max = 0;
+    fill_limits(fill, &size_max, &count_max);
+    if (shrinking) {
+        size_max /= 2;
+        count_max /= 2;
+    }
+    if (list->packed_size <= size_max && list->length <= count_max) {
+        list->quicklist = false;
+    }
+}
+
+void list_shrink_encoding(struct list *list, int32_t fill) {
+    ASSERT(list != NULL);
+    if (list->quicklist) {
+        list_try_listpack(list, fill, true);
+    }
+}
+
+void list_update_encoding(struct list *list, int32_t fill) {
+    ASSERT(list != NULL);
+    if (list->quicklist) {
+        list_try_listpack(list, fill, false);
+    } else if (list_packed_exceeds(fill, list->packed_size, list->length)) {
+        list->quicklist = true;
+    }
 }

@@ -12,13 +12,34 @@
  *
  * Every mutating function either completes or, when the heap has no room,
  * returns false with the list unchanged.
+ *
+ * Node limits follow Redis's list-max-listpack-size ("fill"), fixed when the
+ * list is created (list_set_node_limit, as a Redis quicklist keeps its fill):
+ * a negative fill -1..-5 caps a node at 4/8/16/32/64 KiB (below -5: 64 KiB),
+ * a positive fill caps its entry count (and its size at LIST_NODE_SIZE_SAFETY),
+ * 0 means one entry per node. The default is -2: LIST_NODE_SIZE_MAX bytes.
+ *
+ * OBJECT ENCODING follows Redis 7.2's rule, not the node chain: a list is
+ * "listpack" until an addition would take it past the limit of the configured
+ * fill, counted in the bytes the elements take as one Redis listpack
+ * (list_packed_size), and "quicklist" until removals bring it to half the
+ * limit. The caller passes the configured fill to each check (list.c does not
+ * read the server's configuration); mutations never change the encoding.
+ * (Redis also needs its quicklist to be down to one node before it turns back
+ * into a listpack; keel does not model Redis's node layout, so it checks the
+ * sizes alone. For lists built by pushes and pops the outcome is the same.)
  */
 #pragma once
 
 #include "base.h"
 #include "heap.h"
 
-#define LIST_NODE_SIZE_MAX ((uint32_t)8192)
+#define LIST_NODE_SIZE_MAX ((uint32_t)8192)        /* a node's bytes under the default fill */
+#define LIST_NODE_SIZE_LIMIT_MAX ((uint32_t)65536)  /* the largest node limit (fill -5) */
+#define LIST_NODE_SIZE_SAFETY ((uint32_t)8192)      /* Redis's SIZE_SAFETY_LIMIT for fill > 0 */
+#define LIST_FILL_DEFAULT ((int32_t)-2)
+/* Bytes of an empty Redis listpack: a 6-byte header and the end byte. */
+#define LIST_PACKED_EMPTY_SIZE ((uint64_t)7)
 /* Bytes of a node before its entries: prev, next, entry count, used bytes. */
 #define LIST_NODE_HEADER_SIZE ((uint32_t)24)
 /*
@@ -40,10 +61,51 @@ void list_destroy(struct heap *heap, struct list *list);
 
 uint64_t list_length(const struct list *list);
 
-/* OBJECT ENCODING's name: "listpack" while the list is one node, else "quicklist". */
+/* OBJECT ENCODING's name: "listpack" or "quicklist" (see the rule above). */
 const char *list_encoding_name(const struct list *list);
 
-/* Nodes in the chain: 1 means one packed allocation (OBJECT ENCODING "listpack"). */
+/* Sets the node limits from a list-max-listpack-size value. The list must be empty. */
+void list_set_node_limit(struct list *list, int32_t fill);
+
+/* ==== Encoding (Redis 7.2's listTypeTryConversion) ==== */
+
+/* Bytes value takes as a Redis listpack entry (integers packed as Redis packs them). */
+uint64_t list_packed_entry_size(struct slice value);
+
+/* Bytes the list's elements take as one Redis listpack (lpBytes). */
+uint64_t list_packed_size(const struct list *list);
+
+/* quicklistNodeExceedsLimit: true when packed_size bytes / length entries pass fill's limit. */
+bool list_packed_exceeds(int32_t fill, uint64_t packed_size, uint64_t length);
+
+bool list_is_quicklist(const struct list *list);
+
+/*
+ * LIST_CONV_GROWING, decided before elements are added as Redis does: true when
+ * the list is a listpack and its packed size plus add_size raw bytes (the new
+ * elements' lengths) or its length plus add_count pass fill's limit. Pure: once
+ * the elements are in, the caller applies it with list_set_quicklist, so a
+ * failed addition leaves the encoding as it was.
+ */
+bool list_growth_converts(const struct list *list, int32_t fill, uint64_t add_size,
+                          uint64_t add_count);
+
+/* Marks the list "quicklist". */
+void list_set_quicklist(struct list *list);
+
+/*
+ * LIST_CONV_SHRINKING, after elements were removed: a quicklist whose packed
+ * size and length are within half of fill's limits becomes a listpack again.
+ */
+void list_shrink_encoding(struct list *list, int32_t fill);
+
+/*
+ * LIST_CONV_AUTO, for a list built by other means (SORT ... STORE): a listpack
+ * past the limit becomes a quicklist, a quicklist within it a listpack.
+ */
+void list_update_encoding(struct list *list, int32_t fill);
+
+/* Nodes in the chain (independent of OBJECT ENCODING, which follows Redis's rule). */
 uint64_t list_node_count(const struct list *list);
 
 /* Bytes held in the heap by the list (header and nodes), for INFO and MEMORY USAGE. */

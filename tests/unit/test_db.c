@@ -9,6 +9,8 @@
 #define _DEFAULT_SOURCE
 #include "db.h"
 
+#include "list.h"
+
 #include <criterion/criterion.h>
 #include <sys/mman.h>
 
@@ -495,4 +497,283 @@ Test(db, flush_empties_one_database) {
     db_flush(&keyspace, &dbs[0]);
     cr_assert_eq(heap.used_size, baseline_used_size);
     cr_assert_eq(heap.object_count, baseline_object_count);
+}
+
+/* ==== RENAME, MOVE, SWAPDB, RANDOMKEY, COPY ==== */
+
+static uint64_t hash_of(const char *name) {
+    return index_hash(slice_from_cstr(name));
+}
+
+/* A list item stored under `name` holding `count` elements "e<n>". */
+static struct item *put_list(struct db *db, const char *name, uint32_t count,
+                             int64_t expire_at_ms) {
+    struct list *list = list_create(&heap);
+    cr_assert(list != NULL);
+    char element[32];
+    for (uint32_t index = 0; index < count; index++) {
+        snprintf(element, sizeof(element), "e%u", index);
+        cr_assert(list_push(&heap, list, LIST_TAIL, slice_from_cstr(element)));
+    }
+    struct slice key = slice_from_cstr(name);
+    uint64_t hash = index_hash(key);
+    cr_assert_null(db_find(&keyspace, db, key, hash));
+    cr_assert(db_prepare_insert(db, hash));
+    struct item *item = item_create_object(&heap, ITEM_LIST, key, list, expire_at_ms);
+    cr_assert(item != NULL);
+    db_store(&keyspace, db, item, hash, NULL);
+    return item;
+}
+
+static void expect_list(const struct item *item, uint32_t count) {
+    cr_assert_eq(item->type, ITEM_LIST);
+    const struct list *list = item_object(item);
+    cr_assert_eq(list_length(list), count);
+    list_verify(&heap, list);
+    char element[32];
+    for (uint32_t index = 0; index < count; index++) {
+        snprintf(element, sizeof(element), "e%u", index);
+        cr_assert(slice_equal(list_index(list, index), slice_from_cstr(element)));
+    }
+}
+
+Test(db, rename_moves_value_and_expiry) {
+    struct db *db = &dbs[0];
+    struct item *item = put(db, "a", bytes_slice(large, LARGE_SIZE), 123456);
+    uint8_t *value = item_external(item);
+    uint64_t objects = heap.object_count;
+    cr_assert(db_rename(&keyspace, db, item, hash_of("a"), slice_from_cstr("a-new-name"),
+                        hash_of("a-new-name"), NULL));
+    cr_assert_null(find(db, "a"));
+    struct item *renamed = find(db, "a-new-name");
+    cr_assert_not_null(renamed);
+    cr_assert_eq(item_external(renamed), value, "the value moved, not copied");
+    cr_assert_eq(item_expire_at_ms(renamed), 123456);
+    cr_assert_eq(db->expires_count, 1);
+    cr_assert_eq(db->index.count, 1);
+    cr_assert_eq(heap.object_count, objects);
+    expect_string(renamed, bytes_slice(large, LARGE_SIZE));
+    /* Embedded and int payloads are copied into the new item. */
+    struct item *small = put(db, "s", slice_from_cstr("payload"), 0);
+    cr_assert(db_rename(&keyspace, db, small, hash_of("s"), slice_from_cstr("t"), hash_of("t"),
+                        NULL));
+    expect_string(find(db, "t"), slice_from_cstr("payload"));
+    struct item *number = put(db, "n", slice_from_cstr("-42"), 0);
+    cr_assert(db_rename(&keyspace, db, number, hash_of("n"), slice_from_cstr(""), hash_of(""),
+                        NULL));
+    cr_assert_eq(item_int(find(db, "")), -42);
+    index_verify(&db->index);
+}
+
+Test(db, rename_replaces_the_target) {
+    struct db *db = &dbs[1];
+    struct item *source = put_list(db, "l", 500, 0);
+    put(db, "target", bytes_slice(large, LARGE_SIZE), 99999);
+    const void *list = item_object(source);
+    uint64_t objects = heap.object_count;
+    uint64_t target_objects = 2; /* the target item and its external value */
+    struct item *target = find(db, "target");
+    cr_assert(db_rename(&keyspace, db, source, hash_of("l"), slice_from_cstr("target"),
+                        hash_of("target"), target));
+    cr_assert_eq(heap.object_count, objects - target_objects);
+    struct item *renamed = find(db, "target");
+    cr_assert_eq(item_object(renamed), list);
+    cr_assert_eq(item_has_expire(renamed), false);
+    cr_assert_eq(db->expires_count, 0);
+    cr_assert_eq(db->index.count, 1);
+    expect_list(renamed, 500);
+}
+
+Test(db, rename_into_a_full_heap_changes_nothing) {
+    struct db *db = &dbs[0];
+    struct item *item = put(db, "k", slice_from_cstr("value"), 5000);
+    /* Fill the heap: objects of shrinking sizes until even 8 bytes fail. */
+    uint64_t sizes[] = { 4 * MIB, 256 * KIB, 64 * KIB, 8 * KIB, 1024, 128, 8 };
+    for (uint32_t size_index = 0; size_index < ARRAY_COUNT(sizes); size_index++) {
+        for (uint32_t count = 0; count < 10000000; count++) {
+            if (heap_alloc(&heap, sizes[size_index]) == NULL) {
+                break;
+            }
+        }
+    }
+    uint64_t objects = heap.object_count;
+    char long_name[3000];
+    memset(long_name, 'n', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = 0;
+    cr_assert_not(db_rename(&keyspace, db, item, hash_of("k"), slice_from_cstr(long_name),
+                            hash_of(long_name), NULL));
+    cr_assert_eq(heap.object_count, objects);
+    cr_assert_eq(find(db, "k"), item);
+    cr_assert_null(find(db, long_name));
+    cr_assert_eq(db->expires_count, 1);
+    cr_assert_eq(db->index.count, 1);
+    cr_assert_null(item_duplicate(&heap, item, slice_from_cstr(long_name), 0));
+    cr_assert_eq(heap.object_count, objects);
+}
+
+Test(db, move_relinks_the_item) {
+    struct item *item = put(&dbs[0], "k", slice_from_cstr("v"), 777);
+    put(&dbs[0], "stay", slice_from_cstr("w"), 0);
+    uint64_t objects = heap.object_count;
+    cr_assert(db_move(&keyspace, &dbs[0], &dbs[2], item, hash_of("k")));
+    cr_assert_eq(heap.object_count, objects, "no copy");
+    cr_assert_null(find(&dbs[0], "k"));
+    cr_assert_eq(find(&dbs[2], "k"), item);
+    cr_assert_eq(dbs[0].expires_count, 0);
+    cr_assert_eq(dbs[2].expires_count, 1);
+    cr_assert_eq(dbs[0].index.count, 1);
+    cr_assert_eq(dbs[2].index.count, 1);
+    /* Many moves: the target's index grows through splits. */
+    char name[32];
+    for (uint32_t index = 0; index < 5000; index++) {
+        key_name(name, index);
+        put(&dbs[1], name, slice_from_cstr("x"), index % 2 == 0 ? 1000 : 0);
+    }
+    for (uint32_t index = 0; index < 5000; index++) {
+        key_name(name, index);
+        struct item *moving = find(&dbs[1], name);
+        cr_assert(db_move(&keyspace, &dbs[1], &dbs[3], moving, hash_of(name)));
+    }
+    cr_assert_eq(dbs[1].index.count, 0);
+    cr_assert_eq(dbs[3].index.count, 5000);
+    cr_assert_eq(dbs[1].expires_count, 0);
+    cr_assert_eq(dbs[3].expires_count, 2500);
+    index_verify(&dbs[3].index);
+}
+
+Test(db, swap_exchanges_contents_and_keeps_ids) {
+    put(&dbs[0], "zero", slice_from_cstr("0"), 1000);
+    char name[32];
+    for (uint32_t index = 0; index < 3000; index++) {
+        key_name(name, index);
+        put(&dbs[1], name, slice_from_cstr("1"), 0);
+    }
+    struct db *first = &dbs[0];
+    db_swap(&dbs[0], &dbs[1]);
+    cr_assert_eq(first, &dbs[0], "a client's pointer stays valid");
+    cr_assert_eq(dbs[0].id, 0);
+    cr_assert_eq(dbs[1].id, 1);
+    cr_assert_eq(dbs[0].index.count, 3000);
+    cr_assert_eq(dbs[1].index.count, 1);
+    cr_assert_eq(dbs[0].expires_count, 0);
+    cr_assert_eq(dbs[1].expires_count, 1);
+    cr_assert_not_null(find(&dbs[1], "zero"));
+    cr_assert_not_null(find(&dbs[0], "key:17"));
+    cr_assert_null(find(&dbs[0], "zero"));
+    index_verify(&dbs[0].index);
+    index_verify(&dbs[1].index);
+    /* Expiry follows the contents. */
+    keyspace.now_ms = 5000;
+    cr_assert_null(find(&dbs[1], "zero"));
+    cr_assert_eq(dbs[1].expires_count, 0);
+}
+
+Test(db, random_returns_live_keys_and_deletes_expired_ones) {
+    struct db *db = &dbs[0];
+    cr_assert_null(db_random(&keyspace, db, 1));
+    put(db, "only", slice_from_cstr("v"), 0);
+    cr_assert_eq(db_random(&keyspace, db, 2), find(db, "only"));
+    keyspace.now_ms = 100;
+    char name[32];
+    for (uint32_t index = 0; index < 2000; index++) {
+        key_name(name, index);
+        put(db, name, slice_from_cstr("v"), 200);
+    }
+    keyspace.now_ms = 300;
+    struct item *item = db_random(&keyspace, db, 3);
+    cr_assert(slice_equal(item_key(item), slice_from_cstr("only")));
+    cr_assert_eq(db->index.count + keyspace.expired_keys, 2001);
+    delete(db, "only");
+    /* Only expired keys: all of them go, and the answer is none. */
+    cr_assert_null(db_random(&keyspace, db, 4));
+    cr_assert_eq(db->index.count, 0);
+    cr_assert_eq(db->expires_count, 0);
+    cr_assert_eq(keyspace.expired_keys, 2000);
+}
+
+Test(db, peek_does_not_touch_the_lru_clock) {
+    keyspace.lru_clock = 10;
+    put(&dbs[0], "k", slice_from_cstr("v"), 0);
+    keyspace.lru_clock = 20;
+    struct slice key = slice_from_cstr("k");
+    struct item *item = db_peek(&keyspace, &dbs[0], key, index_hash(key));
+    cr_assert_eq(item->lru_clock, 10);
+    cr_assert_eq(find(&dbs[0], "k")->lru_clock, 20);
+    keyspace.now_ms = 10;
+    put(&dbs[0], "e", slice_from_cstr("v"), 20);
+    keyspace.now_ms = 20;
+    struct slice expired = slice_from_cstr("e");
+    cr_assert_null(db_peek(&keyspace, &dbs[0], expired, index_hash(expired)));
+    cr_assert_eq(keyspace.expired_keys, 1);
+}
+
+Test(db, duplicate_is_deep) {
+    struct db *db = &dbs[0];
+    struct slice values[] = { slice_from_cstr("12"), slice_from_cstr("text"),
+                              bytes_slice(large, LARGE_SIZE) };
+    for (uint32_t index = 0; index < ARRAY_COUNT(values); index++) {
+        struct item *item = put(db, "s", values[index], 0);
+        struct item *copy = item_duplicate(&heap, item, slice_from_cstr("copy"), 4321);
+        cr_assert_not_null(copy);
+        cr_assert_eq(copy->encoding, item->encoding);
+        cr_assert_eq(item_expire_at_ms(copy), 4321);
+        cr_assert(slice_equal(item_key(copy), slice_from_cstr("copy")));
+        delete(db, "s");
+        expect_string(copy, values[index]);
+        item_free(&heap, copy);
+    }
+    struct item *list_item = put_list(db, "l", 3000, 0);
+    uint64_t objects = heap.object_count;
+    struct item *copy = item_duplicate(&heap, list_item, slice_from_cstr("m"), 0);
+    cr_assert_not_null(copy);
+    cr_assert_neq(item_object(copy), item_object(list_item));
+    cr_assert_gt(heap.object_count, objects + 2);
+    delete(db, "l");
+    expect_list(copy, 3000);
+    item_free(&heap, copy);
+    cr_assert_eq(heap.object_count, baseline_object_count);
+    cr_assert_eq(heap.used_size, baseline_used_size);
+}
+
+/* SCAN across a FLUSHDB: the index shrinks, the cursor resumes mid-segment. */
+Test(db, scan_after_flush_returns_later_keys_once) {
+    struct db *db = &dbs[0];
+    char name[32];
+    for (uint32_t index = 0; index < 100000; index++) {
+        key_name(name, index);
+        put(db, name, slice_from_cstr("v"), 0);
+    }
+    uint32_t depth_before = db->index.global_depth;
+    struct item *batch[INDEX_SEGMENT_FILL_MAX];
+    uint64_t position = 0;
+    for (uint32_t call = 0; call < 5; call++) {
+        (void)index_scan(&db->index, position, batch, &position);
+    }
+    uint64_t flush_position = position;
+    db_flush(&keyspace, db);
+    for (uint32_t index = 0; index < 3000; index++) {
+        key_name(name, index);
+        put(db, name, slice_from_cstr("v"), 0);
+    }
+    cr_assert_lt(db->index.global_depth, depth_before);
+    uint32_t found = 0;
+    for (uint32_t call = 0; call < db->index.segment_count && position != 0; call++) {
+        uint32_t count = index_scan(&db->index, position, batch, &position);
+        for (uint32_t index = 0; index < count; index++) {
+            cr_assert_geq(index_hash(item_key(batch[index])), flush_position);
+            batch[index]->reserved++;
+            found++;
+        }
+    }
+    cr_assert_eq(position, 0);
+    uint32_t expected = 0;
+    for (uint32_t index = 0; index < 3000; index++) {
+        key_name(name, index);
+        struct item *item = find(db, name);
+        bool later = hash_of(name) >= flush_position;
+        expected += later ? 1u : 0u;
+        cr_assert_eq(item->reserved, later ? 1 : 0, "%s", name);
+    }
+    cr_assert_eq(found, expected);
+    cr_assert_gt(expected, 0);
 }

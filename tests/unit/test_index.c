@@ -541,3 +541,205 @@ Test(index, insert_of_present_key_aborts, .signal = SIGABRT) {
     struct item *duplicate = item_make_number(3);
     (void)insert_item(duplicate);
 }
+
+/* ==== SCAN ==== */
+
+#define SCAN_GROWTH_COUNT 100000u
+
+/* items[] numbers 0..TEST_KEY_COUNT-1: how often a scan returned each. */
+static uint8_t returned[TEST_KEY_COUNT];
+
+/* The number of a test key ("key:<n>"). */
+static uint32_t number_of(const struct item *item) {
+    struct slice key = item_key(item);
+    char text[TEST_KEY_SIZE_MAX];
+    cr_assert_lt(key.size, sizeof(text));
+    memcpy(text, key.ptr, key.size);
+    text[key.size] = 0;
+    unsigned number = 0;
+    cr_assert_eq(sscanf(text, "key:%u", &number), 1);
+    cr_assert_lt(number, TEST_KEY_COUNT);
+    return number;
+}
+
+/*
+ * One index_scan call from *position: checks every item lies in [position, next)
+ * of the hash space, counts it in returned[], and moves *position on.
+ */
+static uint32_t scan_step(uint64_t *position) {
+    struct item *batch[INDEX_SEGMENT_FILL_MAX];
+    uint64_t next = 0;
+    uint32_t count = index_scan(&index_, *position, batch, &next);
+    cr_assert_leq(count, INDEX_SEGMENT_FILL_MAX);
+    cr_assert(next == 0 || next > *position);
+    for (uint32_t index = 0; index < count; index++) {
+        uint64_t hash = index_hash(item_key(batch[index]));
+        cr_assert_geq(hash, *position);
+        cr_assert(next == 0 || hash < next);
+        uint32_t number = number_of(batch[index]);
+        cr_assert_lt(returned[number], 255);
+        returned[number]++;
+    }
+    *position = next;
+    return count;
+}
+
+Test(index, scan_returns_every_item_once) {
+    uint32_t count = 60000;
+    insert_numbers(count);
+    memset(returned, 0, sizeof(returned));
+    uint64_t position = 0;
+    uint32_t calls = 0;
+    uint64_t total = 0;
+    do {
+        total += scan_step(&position);
+        calls++;
+        cr_assert_leq(calls, index_.segment_count);
+    } while (position != 0);
+    cr_assert_eq(calls, index_.segment_count, "one call per segment");
+    cr_assert_eq(total, count);
+    for (uint32_t number = 0; number < count; number++) {
+        cr_assert_eq(returned[number], 1, "key %u", number);
+    }
+}
+
+Test(index, scan_of_empty_index) {
+    struct item *batch[INDEX_SEGMENT_FILL_MAX];
+    uint64_t next = 1;
+    cr_assert_eq(index_scan(&index_, 0, batch, &next), 0);
+    cr_assert_eq(next, 0);
+    cr_assert_eq(index_scan(&index_, UINT64_MAX, batch, &next), 0);
+    cr_assert_eq(next, 0);
+}
+
+/* Every key present for the whole scan comes back exactly once, with 100k inserts between. */
+Test(index, scan_while_growing_returns_present_keys_once) {
+    uint32_t original_count = 20000;
+    cr_assert_leq(original_count + SCAN_GROWTH_COUNT, TEST_KEY_COUNT);
+    insert_numbers(original_count);
+    uint32_t depth_before = index_.global_depth;
+    for (uint32_t number = original_count; number < original_count + SCAN_GROWTH_COUNT;
+         number++) {
+        items[number] = item_make_number(number);
+        cr_assert(items[number] != NULL);
+    }
+    memset(returned, 0, sizeof(returned));
+    uint64_t position = 0;
+    uint32_t inserted = original_count;
+    uint32_t calls = 0;
+    do {
+        scan_step(&position);
+        calls++;
+        cr_assert_lt(calls, 1000000);
+        /* Thousands of inserts between calls: many segments split under the cursor. */
+        uint32_t batch_end = MIN(inserted + 5000, original_count + SCAN_GROWTH_COUNT);
+        for (; inserted < batch_end; inserted++) {
+            cr_assert(insert_item(items[inserted]));
+        }
+    } while (position != 0);
+    cr_assert_eq(inserted, original_count + SCAN_GROWTH_COUNT, "the scan outlived the growth");
+    cr_assert_gt(index_.global_depth, depth_before + 1);
+    for (uint32_t number = 0; number < original_count; number++) {
+        cr_assert_eq(returned[number], 1, "key %u returned %u times", number, returned[number]);
+    }
+    /* Keys added during the scan: never twice (the ranges never overlap). */
+    for (uint32_t number = original_count; number < inserted; number++) {
+        cr_assert_leq(returned[number], 1);
+    }
+    index_verify(&index_);
+}
+
+/*
+ * After a reset (what FLUSHDB does) the directory is coarser than the cursor:
+ * the scan resumes mid-segment and returns exactly the keys at or after it.
+ */
+Test(index, scan_resumes_mid_segment_after_reset) {
+    insert_numbers(100000);
+    uint32_t depth_before = index_.global_depth;
+    memset(returned, 0, sizeof(returned));
+    uint64_t position = 0;
+    for (uint32_t call = 0; call < 7; call++) {
+        scan_step(&position);
+    }
+    cr_assert_neq(position, 0);
+    uint64_t reset_position = position;
+    index_release(&index_);
+    cr_assert(index_init(&index_, &heap));
+    memset(returned, 0, sizeof(returned));
+    uint32_t kept_count = 5000;
+    for (uint32_t number = 0; number < kept_count; number++) {
+        cr_assert(insert_item(items[number]));
+    }
+    cr_assert_lt(index_.global_depth, depth_before);
+    uint32_t calls = 0;
+    do {
+        scan_step(&position);
+        calls++;
+        cr_assert_leq(calls, index_.segment_count);
+    } while (position != 0);
+    uint32_t expected_count = 0;
+    for (uint32_t number = 0; number < kept_count; number++) {
+        struct slice key = item_key(items[number]);
+        bool after = index_hash(key) >= reset_position;
+        expected_count += after ? 1u : 0u;
+        cr_assert_eq(returned[number], after ? 1 : 0, "key %u", number);
+    }
+    cr_assert_gt(expected_count, 0);
+    cr_assert_lt(expected_count, kept_count);
+}
+
+/* ==== Random items ==== */
+
+Test(index, random_of_empty_index_is_null) {
+    for (uint64_t seed = 0; seed < 100; seed++) {
+        cr_assert_null(index_random(&index_, seed));
+    }
+}
+
+Test(index, random_returns_present_items_and_spreads) {
+    insert_numbers(1);
+    for (uint64_t seed = 0; seed < 100; seed++) {
+        cr_assert_eq(index_random(&index_, seed * 7919), items[0]);
+    }
+    uint32_t count = 3000;
+    for (uint32_t number = 1; number < count; number++) {
+        items[number] = item_make_number(number);
+        cr_assert(insert_item(items[number]));
+    }
+    memset(returned, 0, sizeof(returned));
+    for (uint64_t seed = 0; seed < 60000; seed++) {
+        struct item *item = index_random(&index_, seed);
+        cr_assert_not_null(item);
+        uint32_t number = number_of(item);
+        cr_assert_lt(number, count);
+        returned[number] = 1;
+    }
+    uint32_t seen = 0;
+    for (uint32_t number = 0; number < count; number++) {
+        seen += returned[number];
+    }
+    cr_assert_gt(seen, count * 9 / 10, "seen %u of %u", seen, count);
+}
+
+Test(index, random_in_a_mostly_empty_index) {
+    /* Many segments, a handful of items left: the fallback walk finds them. */
+    insert_numbers(50000);
+    for (uint32_t number = 0; number < 50000; number++) {
+        if (number % 10000 != 0) {
+            cr_assert_eq(remove_number(number), items[number]);
+        }
+    }
+    cr_assert_eq(index_.count, 5);
+    cr_assert_gt(index_.segment_count, 50);
+    memset(returned, 0, sizeof(returned));
+    for (uint64_t seed = 0; seed < 20000; seed++) {
+        struct item *item = index_random(&index_, seed);
+        cr_assert_not_null(item);
+        uint32_t number = number_of(item);
+        cr_assert_eq(number % 10000, 0);
+        returned[number] = 1;
+    }
+    for (uint32_t number = 0; number < 50000; number += 10000) {
+        cr_assert_eq(returned[number], 1, "key %u never chosen", number);
+    }
+}

@@ -515,11 +515,12 @@ Test(list, edge_sizes_in_order) {
 
 Test(list, element_filling_a_node_exactly) {
     struct list *list = list_create(&heap);
+    uint64_t header_size = list_memory_size(&heap, list);
     uint32_t size = NODE_ENTRIES_SIZE - 4; /* entry: 2 + size + 2 */
     cr_assert(list_push(&heap, list, LIST_TAIL, pattern_value(size, 1)));
     cr_assert_eq(list_node_count(list), 1);
     cr_assert_eq(list_memory_size(&heap, list),
-                 heap_size_for(&heap, 32) + heap_size_for(&heap, LIST_NODE_SIZE_MAX));
+                 header_size + heap_size_for(&heap, LIST_NODE_SIZE_MAX));
     cr_assert(list_push(&heap, list, LIST_TAIL, pattern_value(0, 2)));
     cr_assert_eq(list_node_count(list), 2);
     cr_assert(list_push(&heap, list, LIST_HEAD, pattern_value(0, 3)));
@@ -544,10 +545,11 @@ Test(list, two_entries_filling_a_node_exactly) {
 
 Test(list, element_one_byte_over_gets_its_own_node) {
     struct list *list = list_create(&heap);
+    uint64_t header_size = list_memory_size(&heap, list);
     uint32_t size = NODE_ENTRIES_SIZE - 4 + 1;
     cr_assert(list_push(&heap, list, LIST_TAIL, pattern_value(size, 1)));
     cr_assert_eq(list_memory_size(&heap, list),
-                 heap_size_for(&heap, 32) +
+                 header_size +
                      heap_size_for(&heap, LIST_NODE_HEADER_SIZE + (uint64_t)size + 4));
     cr_assert(list_push(&heap, list, LIST_TAIL, pattern_value(1, 2)));
     cr_assert(list_push(&heap, list, LIST_HEAD, pattern_value(1, 3)));
@@ -922,6 +924,264 @@ Test(list, removals_succeed_without_room) {
     model_delete(0, 10);
     fake_heap_fail_never();
     model_check(list);
+    list_destroy(&heap, list);
+}
+
+#endif
+
+/* ==== Tests: node limits (list-max-listpack-size) ==== */
+
+/* A list with a fill's node limits, and the model emptied. */
+static struct list *model_list_with_fill(int32_t fill) {
+    struct list *list = model_list_create();
+    list_set_node_limit(list, fill);
+    return list;
+}
+
+/* Pushes count copies of an 8-byte value (a 10-byte entry) at the tail. */
+static void push_small(struct list *list, uint32_t count) {
+    for (uint32_t step = 0; step < count; step++) {
+        cr_assert(list_push(&heap, list, LIST_TAIL, pattern_value(8, 1)));
+    }
+}
+
+Test(list, node_size_limit_follows_a_negative_fill) {
+    /* Entries of 10 bytes: (limit - 24 header bytes) / 10 per node. */
+    static const struct {
+        int32_t fill;
+        uint64_t node_count;
+    } cases[] = {
+        { -1, 3 },        /* 4 KiB: 407 per node */
+        { -2, 2 },        /* 8 KiB: 816 per node */
+        { -3, 1 },        /* 16 KiB */
+        { -5, 1 },        /* 64 KiB */
+        { INT32_MIN, 1 }, /* below -5: 64 KiB */
+    };
+    for (uint32_t index = 0; index < ARRAY_COUNT(cases); index++) {
+        struct list *list = model_list_with_fill(cases[index].fill);
+        push_small(list, 1000);
+        list_verify(&heap, list);
+        cr_assert_eq(list_node_count(list), cases[index].node_count, "fill %d",
+                     (int)cases[index].fill);
+        list_destroy(&heap, list);
+    }
+    /* 64 KiB nodes: 6540 entries of 10 bytes fill one, the next starts another. */
+    struct list *list = model_list_with_fill(-5);
+    push_small(list, (LIST_NODE_SIZE_LIMIT_MAX - LIST_NODE_HEADER_SIZE) / 10);
+    cr_assert_eq(list_node_count(list), 1);
+    push_small(list, 1);
+    cr_assert_eq(list_node_count(list), 2);
+    list_verify(&heap, list);
+    list_destroy(&heap, list);
+}
+
+Test(list, node_entry_limit_follows_a_positive_fill) {
+    static const int32_t fills[] = { 0, 1, 2, 3, 7, 128 };
+    for (uint32_t index = 0; index < ARRAY_COUNT(fills); index++) {
+        int32_t fill = fills[index];
+        uint32_t per_node = fill == 0 ? 1 : (uint32_t)fill;
+        struct list *list = model_list_with_fill(fill);
+        push_small(list, 300);
+        list_verify(&heap, list);
+        cr_assert_eq(list_node_count(list), (300 + per_node - 1) / per_node, "fill %d",
+                     (int)fill);
+        list_destroy(&heap, list);
+    }
+    /* A count limit keeps an 8 KiB size limit (Redis's SIZE_SAFETY_LIMIT). */
+    struct list *list = model_list_with_fill(INT32_MAX);
+    push_small(list, 1000);
+    cr_assert_eq(list_node_count(list), 2);
+    list_verify(&heap, list);
+    list_destroy(&heap, list);
+}
+
+Test(list, model_operations_under_every_kind_of_fill) {
+    static const int32_t fills[] = { -1, -5, 0, 1, 2, 5 };
+    for (uint32_t index = 0; index < ARRAY_COUNT(fills); index++) {
+        uint64_t state = 0x51ed2701u + index;
+        struct list *list = model_list_with_fill(fills[index]);
+        for (uint32_t step = 0; step < 12000; step++) {
+            struct op op = op_random(&state, 600);
+            cr_assert(op_apply_list(list, &op));
+            op_apply_model(&op);
+            ends_check(list);
+            if (step % 211 == 0) {
+                model_check(list);
+            }
+        }
+        model_check(list);
+        list_destroy(&heap, list);
+    }
+}
+
+/* ==== Tests: Redis 7.2's encoding rule ==== */
+
+/* Sizes of one entry in Redis's listpack, read from Redis 7.0.15 (DEBUG LISTPACK). */
+Test(list, packed_entry_sizes_match_redis) {
+    static const struct {
+        const char *text;
+        uint64_t size;
+    } cases[] = {
+        { "", 2 },          { "a", 3 },          { "0", 2 },
+        { "127", 2 },       { "128", 3 },        { "-1", 3 },
+        { "-4096", 3 },     { "4095", 3 },       { "4096", 4 },
+        { "-4097", 4 },     { "32767", 4 },      { "32768", 5 },
+        { "-32769", 5 },    { "8388607", 5 },    { "8388608", 6 },
+        { "-8388609", 6 },  { "2147483647", 6 }, { "2147483648", 10 },
+        { "-2147483649", 10 }, { "9223372036854775807", 10 },
+        { "-9223372036854775808", 10 }, { "9223372036854775808", 21 },
+        { "01", 4 },        { "-0", 4 },         { "+1", 4 },
+        { " 1", 4 },
+    };
+    for (uint32_t index = 0; index < ARRAY_COUNT(cases); index++) {
+        uint64_t size = list_packed_entry_size(slice_from_cstr(cases[index].text));
+        cr_assert_eq(size, cases[index].size, "'%s': %lu", cases[index].text,
+                     (unsigned long)size);
+    }
+    static const struct {
+        uint32_t length;
+        uint64_t size;
+    } strings[] = {
+        { 63, 65 },     { 64, 67 },       { 125, 128 },     { 126, 130 },
+        { 4095, 4099 }, { 4096, 4103 },   { 16380, 16388 }, { 16381, 16389 },
+        { 20000, 20008 },
+    };
+    for (uint32_t index = 0; index < ARRAY_COUNT(strings); index++) {
+        memset(value_buffer, 'x', strings[index].length);
+        struct slice value = { .ptr = value_buffer, .size = strings[index].length };
+        cr_assert_eq(list_packed_entry_size(value), strings[index].size, "%u bytes",
+                     strings[index].length);
+    }
+}
+
+Test(list, packed_size_follows_every_mutation) {
+    struct list *list = list_create(&heap);
+    cr_assert_eq(list_packed_size(list), LIST_PACKED_EMPTY_SIZE);
+    cr_assert(list_push(&heap, list, LIST_TAIL, slice_from_cstr("a")));       /* 3 */
+    cr_assert(list_push(&heap, list, LIST_HEAD, slice_from_cstr("128")));     /* 3 */
+    cr_assert(list_insert(&heap, list, 1, slice_from_cstr("2147483648")));    /* 10 */
+    cr_assert_eq(list_packed_size(list), LIST_PACKED_EMPTY_SIZE + 16);
+    cr_assert(list_set(&heap, list, 0, slice_from_cstr("0")));                /* 3 -> 2 */
+    cr_assert_eq(list_packed_size(list), LIST_PACKED_EMPTY_SIZE + 15);
+    cr_assert_eq(list_remove(&heap, list, slice_from_cstr("a"), 0), 1);
+    cr_assert_eq(list_packed_size(list), LIST_PACKED_EMPTY_SIZE + 12);
+    list_pop(&heap, list, LIST_TAIL);
+    cr_assert_eq(list_packed_size(list), LIST_PACKED_EMPTY_SIZE + 2);
+    push_small(list, 50);
+    list_delete_range(&heap, list, 10, 30);
+    list_trim(&heap, list, 1, 5);
+    list_verify(&heap, list); /* recounts the packed size from the entries */
+    cr_assert_eq(list_packed_size(list), LIST_PACKED_EMPTY_SIZE + 5 * 10);
+    list_destroy(&heap, list);
+}
+
+Test(list, growth_converts_past_the_limit) {
+    struct list *list = list_create(&heap);
+    cr_assert_str_eq(list_encoding_name(list), "listpack");
+    /* Size limit (fill -2, 8192 bytes): packed size plus the raw bytes added. */
+    cr_assert_not(list_growth_converts(list, -2, 8192 - LIST_PACKED_EMPTY_SIZE, 1));
+    cr_assert(list_growth_converts(list, -2, 8192 - LIST_PACKED_EMPTY_SIZE + 1, 1));
+    cr_assert_not(list_growth_converts(list, -1, 4096 - LIST_PACKED_EMPTY_SIZE, 1000));
+    cr_assert(list_growth_converts(list, -1, 4096 - LIST_PACKED_EMPTY_SIZE + 1, 1));
+    cr_assert_not(list_growth_converts(list, INT32_MIN, 65536 - LIST_PACKED_EMPTY_SIZE, 1));
+    cr_assert(list_growth_converts(list, -6, 65536 - LIST_PACKED_EMPTY_SIZE + 1, 1));
+    /* Count limit: entries, and 8192 bytes at most. */
+    cr_assert_not(list_growth_converts(list, 4, 10, 4));
+    cr_assert(list_growth_converts(list, 4, 10, 5));
+    cr_assert(list_growth_converts(list, 1000, 8192 - LIST_PACKED_EMPTY_SIZE + 1, 1));
+    cr_assert(list_growth_converts(list, 0, 0, 2));
+    cr_assert_not(list_growth_converts(list, 0, 0, 1));
+    push_small(list, 3); /* packed: 7 + 3 * 10 */
+    cr_assert_not(list_growth_converts(list, -2, 8192 - 37, 0));
+    cr_assert(list_growth_converts(list, -2, 8192 - 36, 0));
+    cr_assert(list_growth_converts(list, 3, 0, 1));
+    /* A quicklist never converts on growth; mutations never change the encoding. */
+    list_set_quicklist(list);
+    cr_assert_str_eq(list_encoding_name(list), "quicklist");
+    cr_assert_not(list_growth_converts(list, 3, 100000, 100));
+    list_pop(&heap, list, LIST_HEAD);
+    cr_assert(list_is_quicklist(list));
+    list_destroy(&heap, list);
+}
+
+Test(list, shrink_converts_within_half_the_limit) {
+    for (uint32_t size = 4070; size < 4100; size++) {
+        struct list *list = list_create(&heap);
+        cr_assert(list_push(&heap, list, LIST_TAIL, pattern_value(size, 3)));
+        list_shrink_encoding(list, -2); /* a listpack stays one */
+        cr_assert_not(list_is_quicklist(list));
+        list_set_quicklist(list);
+        list_shrink_encoding(list, -2);
+        cr_assert_eq(list_is_quicklist(list), list_packed_size(list) > 4096, "%u", size);
+        list_destroy(&heap, list);
+    }
+    /* Count limit 5: back to a listpack at 2 entries (5 / 2). */
+    struct list *list = list_create(&heap);
+    push_small(list, 3);
+    list_set_quicklist(list);
+    list_shrink_encoding(list, 5);
+    cr_assert(list_is_quicklist(list));
+    list_pop(&heap, list, LIST_HEAD);
+    list_shrink_encoding(list, 5);
+    cr_assert_not(list_is_quicklist(list));
+    /* Fill 0 and 1: half the count limit is 0, so a quicklist stays one. */
+    list_set_quicklist(list);
+    list_pop(&heap, list, LIST_HEAD);
+    list_shrink_encoding(list, 0);
+    list_shrink_encoding(list, 1);
+    cr_assert(list_is_quicklist(list));
+    list_destroy(&heap, list);
+}
+
+Test(list, update_encoding_uses_the_full_limit) {
+    struct list *list = list_create(&heap);
+    push_small(list, 900); /* 7 + 9000 bytes: past 8192, still a listpack */
+    cr_assert_not(list_is_quicklist(list));
+    list_update_encoding(list, -2);
+    cr_assert(list_is_quicklist(list));
+    list_delete_range(&heap, list, 0, 200); /* 7007 bytes: above half, within the limit */
+    list_shrink_encoding(list, -2);
+    cr_assert(list_is_quicklist(list));
+    list_update_encoding(list, -2);
+    cr_assert_not(list_is_quicklist(list));
+    list_update_encoding(list, 700);
+    cr_assert_not(list_is_quicklist(list));
+    list_update_encoding(list, 699);
+    cr_assert(list_is_quicklist(list));
+    list_destroy(&heap, list);
+}
+
+#ifndef LIST_TEST_REAL_HEAP
+
+Test(list, allocation_failures_under_small_node_limits) {
+    static const int32_t fills[] = { -1, 1, 3 };
+    for (uint32_t index = 0; index < ARRAY_COUNT(fills); index++) {
+        uint64_t state = 91 + index;
+        struct list *list = model_list_with_fill(fills[index]);
+        uint32_t refusals = 0;
+        for (uint32_t step = 0; step < 2500; step++) {
+            struct op op = op_random(&state, 300);
+            refusals += op_apply_until_room(list, &op);
+        }
+        cr_assert(refusals > 200, "fill %d: refusals %u", (int)fills[index], refusals);
+        list_destroy(&heap, list);
+    }
+}
+
+/* A failed push keeps the encoding decision unapplied: the caller sets it on success. */
+Test(list, failed_push_changes_neither_elements_nor_encoding) {
+    struct list *list = list_create(&heap);
+    push_small(list, 3);
+    uint64_t packed_size = list_packed_size(list);
+    bool converts = list_growth_converts(list, -2, 9000, 1);
+    cr_assert(converts);
+    fake_heap_fail_after(0);
+    cr_assert_not(list_push(&heap, list, LIST_TAIL, pattern_value(9000, 2)));
+    fake_heap_fail_never();
+    cr_assert_eq(list_packed_size(list), packed_size);
+    cr_assert_eq(list_length(list), 3);
+    cr_assert_str_eq(list_encoding_name(list), "listpack");
+    list_verify(&heap, list);
     list_destroy(&heap, list);
 }
 
