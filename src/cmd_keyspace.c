@@ -101,19 +101,6 @@ static struct db *db_at(int64_t db_index) {
     return db;
 }
 
-/* splitmix64 over a counter seeded from the clock: RANDOMKEY's choices. */
-static uint64_t keyspace_random(void) {
-    static uint64_t state = 0;
-    if (state == 0) {
-        state = (uint64_t)clock_now_us() | 1u;
-    }
-    ASSERT(state != 0);
-    state += 0x9e3779b97f4a7c15u;
-    uint64_t value = state;
-    value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9u;
-    value = (value ^ (value >> 27)) * 0x94d049bb133111ebu;
-    return value ^ (value >> 31);
-}
 
 /* ==== KEYS ==== */
 
@@ -343,7 +330,7 @@ void cmd_scan(struct client *client) {
 
 void cmd_randomkey(struct client *client) {
     ASSERT(client->argv.count == 1);
-    const struct item *item = db_random(&server.keyspace, client->db, keyspace_random());
+    const struct item *item = db_random(&server.keyspace, client->db, keyspace_random(&server.keyspace));
     if (item == NULL) {
         ASSERT(client->db->index.count == 0);
         reply_null(&client->reply);
@@ -642,7 +629,7 @@ static void object_key_subcommand(struct client *client, const char *name) {
             reply_error(&client->reply, ERROR_LFU_NOT_SELECTED);
             return;
         }
-        reply_integer(&client->reply, 0); /* keel does not count accesses (no LFU eviction) */
+        reply_integer(&client->reply, (int64_t)item_lfu_counter(&server.keyspace, item));
     }
 }
 

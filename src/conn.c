@@ -22,6 +22,7 @@
 #include "server.h"
 
 #include "commands.h"
+#include "evict.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -747,6 +748,11 @@ static void server_cron(void) {
     server.keyspace.now_ms = server.now_ms;
     server.keyspace.lru_clock = (uint32_t)(server.now_ms / 1000);
     db_expire_step(&server.keyspace);
+    if (server.heap.used_size > server.config.maxmemory) {
+        /* Over budget (a lowered maxmemory, say): keep evicting a bounded batch per tick. */
+        evict_until(&server.keyspace, server.config.maxmemory_policy,
+                    server.config.maxmemory_samples, server.config.maxmemory, 0);
+    }
     server_close_idle_clients();
     server.next_cron_ms = server.now_ms + 1000 / (int64_t)server.config.hz;
 }

@@ -333,10 +333,63 @@ struct item *db_peek(struct keyspace *keyspace, struct db *db, struct slice key,
     return item;
 }
 
+uint64_t keyspace_random(struct keyspace *keyspace) {
+    uint64_t x = keyspace->random_state;
+    if (x == 0) {
+        x = 0x9e3779b97f4a7c15ull;
+    }
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    keyspace->random_state = x;
+    return x * 0x2545f4914f6cdd1dull;
+}
+
+static uint32_t lfu_minutes(const struct keyspace *keyspace) {
+    return (uint32_t)((keyspace->now_ms / 60000) & 0xffff);
+}
+
+uint32_t item_lfu_counter(const struct keyspace *keyspace, const struct item *item) {
+    uint32_t counter = item->lru_clock & 0xff;
+    uint32_t last = (item->lru_clock >> 8) & 0xffff;
+    uint32_t now = lfu_minutes(keyspace);
+    uint32_t elapsed = now >= last ? now - last : 65535 - last + now; /* 16-bit wrap */
+    uint32_t periods = keyspace->lfu_decay_time > 0 ? elapsed / keyspace->lfu_decay_time : 0;
+    return periods > counter ? 0 : counter - periods;
+}
+
+/* Redis's LFULogIncr: the more accesses, the less likely the next one counts. */
+static uint32_t lfu_increment(struct keyspace *keyspace, uint32_t counter) {
+    if (counter == 255) {
+        return counter;
+    }
+    double random = (double)(keyspace_random(keyspace) >> 11) / (double)(1ull << 53);
+    double base = counter > LFU_INIT_VAL ? (double)(counter - LFU_INIT_VAL) : 0.0;
+    double probability = 1.0 / (base * keyspace->lfu_log_factor + 1.0);
+    return random < probability ? counter + 1 : counter;
+}
+
+static void item_touch(struct keyspace *keyspace, struct item *item) {
+    if (keyspace->lfu) {
+        uint32_t counter = lfu_increment(keyspace, item_lfu_counter(keyspace, item));
+        item->lru_clock = (lfu_minutes(keyspace) << 8) | counter;
+    } else {
+        item->lru_clock = keyspace->lru_clock;
+    }
+}
+
+void item_touch_new(struct keyspace *keyspace, struct item *item) {
+    if (keyspace->lfu) {
+        item->lru_clock = (lfu_minutes(keyspace) << 8) | LFU_INIT_VAL;
+    } else {
+        item->lru_clock = keyspace->lru_clock;
+    }
+}
+
 struct item *db_find(struct keyspace *keyspace, struct db *db, struct slice key, uint64_t hash) {
     struct item *item = db_peek(keyspace, db, key, hash);
     if (item != NULL) {
-        item->lru_clock = keyspace->lru_clock;
+        item_touch(keyspace, item);
     }
     return item;
 }
@@ -390,7 +443,11 @@ static bool item_shares_value(const struct item *a, const struct item *b) {
 void db_store(struct keyspace *keyspace, struct db *db, struct item *item, uint64_t hash,
               struct item *old_item) {
     ASSERT(item != NULL);
-    item->lru_clock = keyspace->lru_clock;
+    if (old_item != NULL && keyspace->lfu) {
+        item->lru_clock = old_item->lru_clock; /* an overwrite keeps the access history */
+    } else {
+        item_touch_new(keyspace, item);
+    }
     if (old_item != NULL) {
         ASSERT(old_item != item);
         index_replace(&db->index, old_item, item, hash);

@@ -36,7 +36,26 @@ struct keyspace {
     uint64_t keyspace_hits;
     uint64_t keyspace_misses;
     uint32_t expire_db_index;             /* database the active-expiry step resumes in */
+    /* Access tracking: LRU keeps the seconds clock in item->lru_clock; under an
+     * LFU policy it holds Redis's layout instead: minutes (16 bits) << 8 | a
+     * logarithmic access counter (8 bits). */
+    bool lfu;
+    uint32_t lfu_log_factor;              /* lfu-log-factor 10 */
+    uint32_t lfu_decay_time;              /* lfu-decay-time 1 (minutes per halving step) */
+    uint64_t random_state;                /* xorshift state for LFU and eviction sampling */
+    uint64_t evicted_keys;
 };
+
+#define LFU_INIT_VAL 5u
+
+/* A pseudo-random 64-bit value (xorshift64*), for sampling. */
+uint64_t keyspace_random(struct keyspace *keyspace);
+
+/* The LFU counter of an item after Redis's time decay (OBJECT FREQ). */
+uint32_t item_lfu_counter(const struct keyspace *keyspace, const struct item *item);
+
+/* Sets a new item's access field (LRU clock, or LFU minutes and the initial counter). */
+void item_touch_new(struct keyspace *keyspace, struct item *item);
 
 /* Initialises `db_count` databases whose structs come from the arena. */
 bool keyspace_init(struct keyspace *keyspace, struct heap *heap, struct db *dbs,
