@@ -11,7 +11,7 @@ BUILD_DIR := build/$(MODE)$(if $(findstring clang,$(CC)),-clang)
 WARNINGS := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wconversion -Wsign-conversion -Wvla \
             -Wnull-dereference -Wstrict-prototypes -Wmissing-prototypes -Wimplicit-fallthrough
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -MMD -MP -Isrc $(WARNINGS)
-LIBS := -luring -lxxhash -lm
+LIBS := -luring -lxxhash -lnettle -lm
 
 ifeq ($(MODE),release)
   CFLAGS_MODE := -O2

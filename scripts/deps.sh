@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs, only when missing, the Debian packages the build and the tests need.
 set -euo pipefail
-packages=(build-essential clang libclang-rt-14-dev liburing-dev libxxhash-dev libcriterion-dev python3-pytest
-          python3-pytest-timeout python3-redis redis-server redis-tools strace procps)
+packages=(build-essential clang libclang-rt-14-dev liburing-dev libxxhash-dev nettle-dev
+          libcriterion-dev python3-pytest python3-pytest-timeout python3-redis redis-server
+          redis-tools strace procps)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -134,21 +134,27 @@ static void info_stats(struct text *text) {
     text_printf(text, "# Stats\r\ntotal_connections_received:%llu\r\n"
                 "total_commands_processed:%llu\r\ntotal_net_input_bytes:%llu\r\n"
                 "total_net_output_bytes:%llu\r\nrejected_connections:%llu\r\n"
-                "expired_keys:%llu\r\nevicted_keys:0\r\nkeyspace_hits:%llu\r\n"
+                "expired_keys:%llu\r\nevicted_keys:%llu\r\nkeyspace_hits:%llu\r\n"
                 "keyspace_misses:%llu\r\ntotal_error_replies:%llu\r\n"
                 "client_query_buffer_limit_disconnections:%llu\r\n"
-                "client_output_buffer_limit_disconnections:%llu\r\n",
+                "client_output_buffer_limit_disconnections:%llu\r\n"
+                "acl_access_denied_auth:%llu\r\nacl_access_denied_cmd:%llu\r\n"
+                "acl_access_denied_key:%llu\r\n",
                 (unsigned long long)stats->connections_received,
                 (unsigned long long)stats->commands_processed,
                 (unsigned long long)stats->net_input_bytes,
                 (unsigned long long)stats->net_output_bytes,
                 (unsigned long long)stats->connections_rejected,
                 (unsigned long long)server.keyspace.expired_keys,
+                (unsigned long long)server.keyspace.evicted_keys,
                 (unsigned long long)server.keyspace.keyspace_hits,
                 (unsigned long long)server.keyspace.keyspace_misses,
                 (unsigned long long)stats->error_replies,
                 (unsigned long long)stats->query_limit_disconnections,
-                (unsigned long long)stats->output_limit_disconnections);
+                (unsigned long long)stats->output_limit_disconnections,
+                (unsigned long long)server.acl.stats.denied_auth,
+                (unsigned long long)server.acl.stats.denied_command,
+                (unsigned long long)server.acl.stats.denied_key);
 }
 
 static void info_keyspace(struct text *text) {
@@ -270,15 +276,6 @@ static void config_get(struct client *client) {
     }
 }
 
-static void config_apply_side_effects(void) {
-    for (uint32_t index = 0; index < server.untouched_client_index; index++) {
-        struct client *client = &server.clients[index];
-        if (client->state != CLIENT_FREE) {
-            client->output.limit_size = client_output_limit(client);
-        }
-    }
-}
-
 static void config_set_command(struct client *client) {
     if (client->argv.count < 4 || client->argv.count % 2 != 0) {
         command_reply_arity(client, "config|set");
@@ -308,8 +305,9 @@ static void config_set_command(struct client *client) {
             return;
         }
     }
+    acl_config_changed(&server.acl, &server.config, &candidate); /* requirepass -> default */
     server.config = candidate;
-    config_apply_side_effects();
+    server_config_changed();
     reply_ok(&client->reply);
 }
 

@@ -330,7 +330,8 @@ void cmd_scan(struct client *client) {
 
 void cmd_randomkey(struct client *client) {
     ASSERT(client->argv.count == 1);
-    const struct item *item = db_random(&server.keyspace, client->db, keyspace_random(&server.keyspace));
+    uint64_t random = keyspace_random(&server.keyspace);
+    const struct item *item = db_random(&server.keyspace, client->db, random);
     if (item == NULL) {
         ASSERT(client->db->index.count == 0);
         reply_null(&client->reply);

@@ -28,39 +28,28 @@ void cmd_quit(struct client *client) {
     client_close_after_reply(client);
 }
 
-/* Constant-time comparison: the time depends on the lengths only. */
-static bool secret_equal(struct slice given, const char *secret, uint32_t secret_size) {
-    uint8_t difference = (uint8_t)(given.size != secret_size);
-    uint32_t size = MAX(given.size, secret_size);
-    for (uint32_t index = 0; index < size; index++) {
-        uint8_t a = index < given.size ? given.ptr[index] : 0;
-        uint8_t b = index < secret_size ? (uint8_t)secret[index] : 0;
-        difference |= (uint8_t)(a ^ b);
-    }
-    return difference == 0;
-}
-
+/*
+ * AUTH <password> (the default user) and AUTH <user> <password>. Every failure
+ * answers the same WRONGPASS, and the connection keeps the user it had.
+ */
 void cmd_auth(struct client *client) {
     if (client->argv.count > 3) {
         reply_error(&client->reply, ERROR_SYNTAX);
         return;
     }
-    if (server.config.requirepass_size == 0) {
+    struct slice name = slice_from_cstr("default");
+    struct slice password = client_arg(client, 1);
+    if (client->argv.count == 2 && acl_default_nopass(&server.acl)) {
         reply_error(&client->reply, "ERR AUTH <password> called without any password "
                     "configured for the default user. Are you sure your configuration is "
                     "correct?");
         return;
     }
-    bool user_ok = true;
-    struct slice password = client_arg(client, 1);
     if (client->argv.count == 3) {
-        user_ok = slice_equal(client_arg(client, 1), slice_from_cstr("default"));
+        name = client_arg(client, 1);
         password = client_arg(client, 2);
     }
-    bool password_ok = secret_equal(password, server.config.requirepass,
-                                    server.config.requirepass_size);
-    if (user_ok && password_ok) {
-        client->authenticated = true;
+    if (acl_authenticate(&server.acl, client, name, password)) {
         client->output.limit_size = client_output_limit(client);
         reply_ok(&client->reply);
         return;

@@ -3,6 +3,8 @@
  */
 #include "commands.h"
 
+#include "evict.h"
+
 #include <errno.h>
 #include <math.h>
 
@@ -13,6 +15,8 @@ const char ERROR_NOT_FLOAT[] = "ERR value is not a valid float";
 const char ERROR_OOM[] = "OOM command not allowed when used memory > 'maxmemory'.";
 const char ERROR_OVERFLOW[] = "ERR increment or decrement would overflow";
 const char ERROR_NOAUTH[] = "NOAUTH Authentication required.";
+const char ERROR_NOPERM_KEYS[] =
+    "NOPERM this user has no permissions to access one of the keys used as arguments";
 const char ERROR_OUT_OF_RANGE_POSITIVE[] = "ERR value is out of range, must be positive";
 const char ERROR_DB_INDEX[] = "ERR DB index is out of range";
 const char ERROR_STRING_TOO_LONG[] = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
@@ -100,6 +104,22 @@ static void command_reply_unknown(struct client *client) {
                  (int)MIN(name.size, 128u), (const char *)name.ptr, arguments);
 }
 
+/* Redis's commandCheckExistence for a container: "Try CONFIG HELP." */
+static void command_reply_unknown_subcommand(struct client *client, const char *container) {
+    char upper[COMMAND_NAME_SIZE_MAX];
+    uint32_t size = 0;
+    for (; container[size] != 0 && size + 1 < sizeof(upper); size++) {
+        char c = container[size];
+        upper[size] = (char)((c >= 'a' && c <= 'z') ? c - ('a' - 'A') : c);
+    }
+    upper[size] = 0;
+    struct slice sub = client_arg(client, 1);
+    const uint8_t *nul = sub.size == 0 ? NULL : memchr(sub.ptr, 0, sub.size);
+    uint32_t shown = nul == NULL ? sub.size : (uint32_t)(nul - sub.ptr);
+    reply_errorf(&client->reply, "ERR unknown subcommand '%.*s'. Try %s HELP.",
+                 (int)MIN(shown, 128u), (const char *)sub.ptr, upper);
+}
+
 void command_reply_arity(struct client *client, const char *full_name) {
     reply_errorf(&client->reply, "ERR wrong number of arguments for '%s' command", full_name);
 }
@@ -115,19 +135,66 @@ static bool command_arity_ok(const struct command *command, uint32_t argc) {
  * Bytes a write may add: its arguments, except big arguments, which are already
  * in the heap. Redis checks used memory before running a denyoom command.
  */
-static bool command_over_memory(const struct client *client) {
+static uint64_t command_incoming_size(const struct client *client) {
     uint64_t incoming = 0;
     for (uint32_t index = 1; index < client->argv.count; index++) {
         if (!client_arg_owned(client, index)) {
             incoming += client->argv.items[index].size;
         }
     }
-    return server.heap.used_size + incoming > server.config.maxmemory;
+    return incoming;
+}
+
+/*
+ * As Redis's performEvictions before every command: when the budget is passed,
+ * evict by policy (a bounded batch) down to a little under maxmemory, so pages
+ * free up for the classes that need them. True when a denyoom command may run.
+ */
+static bool command_memory_ok(const struct client *client, const struct command *command) {
+    uint64_t incoming = (command->flags & CMD_DENYOOM) ? command_incoming_size(client) : 0;
+    uint64_t maxmemory = server.config.maxmemory;
+    if (server.heap.used_size + incoming <= maxmemory) {
+        return true;
+    }
+    if (server.config.maxmemory_policy != POLICY_NOEVICTION) {
+        uint64_t target = maxmemory - maxmemory / EVICT_HEADROOM_FRACTION;
+        evict_until(&server.keyspace, server.config.maxmemory_policy,
+                    server.config.maxmemory_samples, target, incoming);
+    }
+    return (command->flags & CMD_DENYOOM) == 0 ||
+           server.heap.used_size + incoming <= maxmemory;
 }
 
 /* An HTTP request sent to keel (cross-protocol scripting): close, say nothing. */
 static bool command_is_http(struct slice name) {
     return slice_equal_nocase(name, "post") || slice_equal_nocase(name, "host:");
+}
+
+/*
+ * The ACL check (after NOAUTH, as Redis's processCommand): the command or
+ * subcommand must be allowed, then every key it names must match a pattern.
+ * Commands flagged no-auth (AUTH) are always allowed.
+ */
+static bool command_permitted(struct client *client, uint32_t acl_id) {
+    const struct acl_user *user = acl_client_user(&server.acl, client);
+    uint32_t key_index = 0;
+    enum acl_verdict verdict = acl_check(&server.acl, user, acl_id, client->argv.items,
+                                         client->argv.count, &key_index);
+    if (verdict == ACL_ALLOWED) {
+        return true;
+    }
+    if (verdict == ACL_DENIED_COMMAND) {
+        server.acl.stats.denied_command++;
+        char name[ACL_ID_NAME_SIZE_MAX];
+        acl_id_name(&server.acl, acl_id, name, sizeof(name));
+        reply_errorf(&client->reply, "NOPERM this user has no permissions to run the '%s' "
+                     "command", name);
+    } else {
+        ASSERT(key_index > 0);
+        server.acl.stats.denied_key++;
+        reply_error(&client->reply, ERROR_NOPERM_KEYS);
+    }
+    return false;
 }
 
 void commands_dispatch(struct client *client) {
@@ -147,15 +214,33 @@ void commands_dispatch(struct client *client) {
         command_reply_arity(client, command->name);
         return;
     }
+    /* A container's subcommand (CONFIG GET): known, with its own arity, before NOAUTH. */
+    bool known = true;
+    uint32_t acl_id = acl_resolve(&server.acl, command, client->argv.items, client->argv.count,
+                                  &known);
+    if (!known) {
+        command_reply_unknown_subcommand(client, command->name);
+        return;
+    }
+    if (!acl_arity_ok(&server.acl, acl_id, client->argv.count)) {
+        char name[ACL_ID_NAME_SIZE_MAX];
+        acl_id_name(&server.acl, acl_id, name, sizeof(name));
+        command_reply_arity(client, name);
+        return;
+    }
+    acl_client_begin(&server.acl, client);
     if (!client->authenticated && (command->flags & CMD_NOAUTH) == 0) {
         reply_error(&client->reply, ERROR_NOAUTH);
+        return;
+    }
+    if (!command_permitted(client, acl_id)) {
         return;
     }
     if (client->command_discarding) {
         reply_error(&client->reply, ERROR_OOM);
         return;
     }
-    if ((command->flags & CMD_DENYOOM) && command_over_memory(client)) {
+    if (!command_memory_ok(client, command)) {
         reply_error(&client->reply, ERROR_OOM);
         return;
     }

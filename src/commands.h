@@ -69,6 +69,7 @@ extern const char ERROR_NOT_FLOAT[];
 extern const char ERROR_OOM[];
 extern const char ERROR_OVERFLOW[];
 extern const char ERROR_NOAUTH[];
+extern const char ERROR_NOPERM_KEYS[];
 extern const char ERROR_OUT_OF_RANGE_POSITIVE[];
 extern const char ERROR_DB_INDEX[];
 extern const char ERROR_STRING_TOO_LONG[];

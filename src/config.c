@@ -197,6 +197,9 @@ static void list_size_format(const struct config *config, char *value, uint32_t 
  *   the reservation.
  * - io-backend, lock-memory, client-input-buffer-size, output-pool-size and
  *   input-pool-size are keel's own (input-pool-size is immutable too).
+ * - acl-users-max (keel's own, immutable, default 64) is how many ACL users
+ *   the plan reserves records for, `default` included; ACL SETUSER refuses to
+ *   create one more.
  */
 static const struct keyword keywords[] = {
     /* Network. */
@@ -229,6 +232,8 @@ static const struct keyword keywords[] = {
       FIELD(output_pool_size), .min = MIB, .max = CONFIG_OUTPUT_POOL_SIZE_MAX },
     { .name = "input-pool-size", .kind = KIND_SIZE, .flags = KEYWORD_IMMUTABLE,
       FIELD(input_pool_size), .min = MIB, .max = CONFIG_INPUT_POOL_SIZE_MAX },
+    { .name = "acl-users-max", .kind = KIND_INTEGER, .flags = KEYWORD_IMMUTABLE,
+      FIELD(acl_users_max), .min = 1, .max = CONFIG_ACL_USERS_MAX },
 
     /* Behaviour. */
     { .name = "databases", .kind = KIND_INTEGER, .flags = KEYWORD_IMMUTABLE, FIELD(databases),
@@ -236,6 +241,10 @@ static const struct keyword keywords[] = {
     { .name = "maxmemory-policy", .kind = KIND_ENUM, FIELD(maxmemory_policy),
       NAMES(policy_names) },
     { .name = "maxmemory-samples", .kind = KIND_INTEGER, FIELD(maxmemory_samples), .min = 1,
+      .max = CONFIG_INT_MAX },
+    { .name = "lfu-log-factor", .kind = KIND_INTEGER, FIELD(lfu_log_factor), .min = 0,
+      .max = CONFIG_INT_MAX },
+    { .name = "lfu-decay-time", .kind = KIND_INTEGER, FIELD(lfu_decay_time), .min = 0,
       .max = CONFIG_INT_MAX },
     { .name = "hz", .kind = KIND_INTEGER, FIELD(hz), .min = 0, .max = CONFIG_INT_MAX,
       .settle = hz_settle },
@@ -334,8 +343,6 @@ static const struct keyword keywords[] = {
     IGNORED("slowlog-log-slower-than", NULL, 0, "10000"),
     IGNORED("slowlog-max-len", NULL, 0, "128"),
     IGNORED("latency-monitor-threshold", NULL, 0, "0"),
-    IGNORED("lfu-log-factor", NULL, 0, "10"),
-    IGNORED("lfu-decay-time", NULL, 0, "1"),
     IGNORED("maxmemory-eviction-tenacity", NULL, 0, "10"),
     IGNORED("active-expire-effort", NULL, 0, "1"),
     IGNORED("oom-score-adj", NULL, 0, "no"),
@@ -1533,6 +1540,9 @@ void config_defaults(struct config *config) {
     config->client_input_buffer_size = 16 * KIB;
     config->output_pool_size = 256 * MIB;
     config->input_pool_size = 64 * MIB;
+    config->acl_users_max = 64;
+    config->lfu_log_factor = 10;
+    config->lfu_decay_time = 1;
     config->hash_max_listpack_entries = 512;
     config->hash_max_listpack_value = 64;
     config->list_max_listpack_size = -2;

@@ -21,6 +21,7 @@
 #define CONFIG_INPUT_POOL_SIZE_MAX ((uint64_t)1 << 36)    /* 64 GiB */
 #define CONFIG_MAXCLIENTS_MAX 1000000u
 #define CONFIG_DATABASES_MAX 1024u
+#define CONFIG_ACL_USERS_MAX 65536u
 /*
  * proto-max-bulk-len may not exceed this: slices and item value sizes are
  * 32-bit in keel (Redis allows up to LLONG_MAX).
@@ -69,11 +70,14 @@ struct config {
     uint64_t client_input_buffer_size;     /* client-input-buffer-size 16kb (keel) */
     uint64_t output_pool_size;             /* output-pool-size 256mb (keel) */
     uint64_t input_pool_size;              /* input-pool-size 64mb (keel): query buffers, argv */
+    uint32_t acl_users_max;                /* acl-users-max 64 (keel): ACL user records */
 
     /* Behaviour. */
     uint32_t databases;                    /* databases 16 */
     enum maxmemory_policy maxmemory_policy;/* maxmemory-policy noeviction */
     uint32_t maxmemory_samples;            /* maxmemory-samples 5 */
+    uint32_t lfu_log_factor;               /* lfu-log-factor 10 */
+    uint32_t lfu_decay_time;               /* lfu-decay-time 1 (minutes) */
     uint32_t hz;                           /* hz 10 (clamped to 1..500, as Redis does) */
     enum io_backend io_backend;            /* io-backend auto (keel) */
     bool lock_memory;                      /* lock-memory no (keel) */

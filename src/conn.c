@@ -21,6 +21,7 @@
  */
 #include "server.h"
 
+#include "acl.h"
 #include "commands.h"
 #include "evict.h"
 
@@ -170,7 +171,7 @@ static void client_open(int fd) {
     client->send_in_flight = false;
     client->has_input = false;
     client->queued = false;
-    client->authenticated = server.config.requirepass_size == 0;
+    acl_client_begin(&server.acl, client); /* `default`; authenticated iff it needs no password */
     client->input_large = false;
     client->input_filled = false;
     client->received_since_drain = 0;

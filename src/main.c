@@ -49,6 +49,9 @@ static void server_init_memory(void) {
     server.discard_buffer = plan_take(plan, PLAN_POOL_DISCARD_BUFFER);
     heap_init(&server.input_heap, plan_take(plan, PLAN_POOL_INPUT_HEAP_PAGES),
               plan->input_heap_page_count, plan_take(plan, PLAN_POOL_INPUT_HEAP_DESCRIPTORS));
+    acl_init(&server.acl, plan_take(plan, PLAN_POOL_ACL_USERS), server.reserved.acl_users_max);
+    acl_set_default_password(&server.acl, (const uint8_t *)server.config.requirepass,
+                             server.config.requirepass_size);
     server.ready_head = CLIENT_NONE;
     server.ready_tail = CLIENT_NONE;
     ASSERT(server.arena.used_size <= server.arena.size);
@@ -112,6 +115,7 @@ static void server_init_identity(int argc, char **argv) {
     uint64_t seed = 0;
     memcpy(&seed, random_bytes, sizeof(seed));
     index_seed(seed);
+    memcpy(&server.sampling_seed, random_bytes + 8, sizeof(server.sampling_seed));
     snprintf(server.executable, sizeof(server.executable), "%s", argv[0]);
     if (argc > 1 && strncmp(argv[1], "--", 2) != 0) {
         snprintf(server.config_file, sizeof(server.config_file), "%s", argv[1]);
@@ -138,6 +142,8 @@ static bool server_start(void) {
         return false;
     }
     server_init_memory();
+    server.keyspace.random_state = server.sampling_seed | 1u;
+    server_config_changed();
     char error[256] = "";
     void *io_memory = plan_take(&server.plan, PLAN_POOL_IO_SOCKETS);
     if (!io_init(&server.io, server.config.io_backend, IO_SUBMISSIONS_PER_TURN,

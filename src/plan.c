@@ -2,7 +2,8 @@
  * plan.c: the memory plan. Every pool keel will ever use, with its count and
  * unit size, computed from the configuration before anything is reserved.
  * Each term is linear in one parameter (maxmemory, maxclients, the input
- * buffer size, the output pool size, databases): none multiplies two of them.
+ * buffer size, the output pool size, databases, acl-users-max): none
+ * multiplies two of them.
  */
 #include "plan.h"
 
@@ -20,6 +21,10 @@ static void plan_add(struct plan *plan, const char *name, uint64_t count, uint64
     plan->total_size += pool->size;
 }
 
+uint64_t plan_heap_size(uint64_t maxmemory) {
+    return maxmemory + maxmemory / PLAN_HEAP_SLACK_FRACTION;
+}
+
 uint32_t plan_socket_count(const struct config *config) {
     /* Clients, listeners and the few descriptors of the process itself. */
     return config->maxclients + PLAN_EXTRA_SOCKETS;
@@ -27,7 +32,11 @@ uint32_t plan_socket_count(const struct config *config) {
 
 void plan_build(struct plan *plan, const struct config *config) {
     memset(plan, 0, sizeof(*plan));
-    plan->heap_page_count = (uint32_t)((config->maxmemory + HEAP_PAGE_SIZE - 1) / HEAP_PAGE_SIZE);
+    /* maxmemory bounds the bytes of live objects (used_memory); the pages that hold them
+     * also hold the unused tails of slabs, so the heap gets an eighth more pages: what size
+     * classes spaced 12.5% apart can waste. */
+    uint64_t heap_size = plan_heap_size(config->maxmemory);
+    plan->heap_page_count = (uint32_t)((heap_size + HEAP_PAGE_SIZE - 1) / HEAP_PAGE_SIZE);
     plan->output_chunk_count = (uint32_t)MAX(2, config->output_pool_size / OUTPUT_CHUNK_SIZE);
     /* The heap pages must be page-size aligned: the first pool, aligned by the mapping. */
     plan_add(plan, "heap_pages", plan->heap_page_count, HEAP_PAGE_SIZE);
@@ -49,6 +58,9 @@ void plan_build(struct plan *plan, const struct config *config) {
     /* The epoll backend's per-socket state and completion ring (unused with io_uring). */
     uint32_t socket_count = plan_socket_count(config);
     plan_add(plan, "io_sockets", socket_count, io_epoll_memory_size(socket_count) / socket_count);
+    /* ACL users: a fixed pool of records (acl-users-max), each with its place in
+     * the name order; ACL SETUSER never allocates. */
+    plan_add(plan, "acl_users", config->acl_users_max, acl_user_unit_size());
     /* The mapping is 4 KiB aligned; each heap's pages need HEAP_PAGE_SIZE alignment. */
     plan_add(plan, "alignment_slack", 2, HEAP_PAGE_SIZE);
     ASSERT(plan->pool_count == PLAN_POOL_COUNT);

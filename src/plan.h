@@ -19,12 +19,17 @@ enum plan_pool_index {
     PLAN_POOL_INPUT_HEAP_PAGES,
     PLAN_POOL_INPUT_HEAP_DESCRIPTORS,
     PLAN_POOL_IO_SOCKETS,
+    PLAN_POOL_ACL_USERS,
     PLAN_POOL_ALIGNMENT_SLACK,
     PLAN_POOL_COUNT,
 };
 
 /* Descriptors beyond maxclients the io backend tracks (listeners, log, epoll, ...). */
 #define PLAN_EXTRA_SOCKETS 64u
+
+/* The data heap holds maxmemory of live objects plus 1/8 for size-class waste. */
+#define PLAN_HEAP_SLACK_FRACTION 8u
+uint64_t plan_heap_size(uint64_t maxmemory);
 
 void plan_build(struct plan *plan, const struct config *config);
 

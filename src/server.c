@@ -3,6 +3,8 @@
  */
 #include "server.h"
 
+#include "evict.h"
+
 #include <stdarg.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,3 +48,21 @@ void server_log(enum log_level level, const char *format, ...) {
     (void)written;
 }
 
+void server_config_changed(void) {
+    struct keyspace *keyspace = &server.keyspace;
+    enum maxmemory_policy policy = server.config.maxmemory_policy;
+    keyspace->lfu = policy == POLICY_ALLKEYS_LFU || policy == POLICY_VOLATILE_LFU;
+    keyspace->lfu_log_factor = server.config.lfu_log_factor;
+    keyspace->lfu_decay_time = server.config.lfu_decay_time;
+    for (uint32_t index = 0; index < server.untouched_client_index; index++) {
+        struct client *client = &server.clients[index];
+        if (client->state != CLIENT_FREE) {
+            client->output.limit_size = client_output_limit(client);
+        }
+    }
+    if (server.ready && server.heap.used_size > server.config.maxmemory) {
+        /* A lowered maxmemory: evict a bounded batch now; the cron goes on with it. */
+        evict_until(keyspace, policy, server.config.maxmemory_samples, server.config.maxmemory,
+                    0);
+    }
+}

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "base.h"
+#include "acl.h"
 #include "arena.h"
 #include "config.h"
 #include "db.h"
@@ -54,6 +55,9 @@ struct client {
     bool paused;                  /* input waits for the output pool to drain */
     uint32_t db_index;
     struct db *db;
+    /* The ACL user: valid while acl_client_id == id, else `default` (see acl_client_begin). */
+    uint32_t acl_user_index;
+    uint64_t acl_client_id;
 
     /* Input: bytes [0, input_end) of input; the parser's cursor says what is consumed. */
     uint8_t *input_fixed;
@@ -122,6 +126,7 @@ struct server {
     struct heap heap;             /* the data budget (maxmemory) */
     struct heap input_heap;       /* large query buffers and argv arrays (input-pool-size) */
     struct keyspace keyspace;
+    struct acl acl;               /* users (the plan's acl_users pool) and the ACL id table */
     struct output_pool output_pool;
     struct io io;
     struct client *clients;
@@ -142,6 +147,7 @@ struct server {
     int64_t next_cron_ms;
     uint64_t cron_count;
     uint64_t startup_used_size;   /* heap bytes in use when the server became ready */
+    uint64_t sampling_seed;       /* random seed for eviction sampling and LFU */
     bool shutdown_requested;
     bool ready;
     struct server_stats stats;
@@ -185,6 +191,10 @@ void server_log(enum log_level level, const char *format, ...)
 void server_run(void);
 /* Opens the listening sockets. False with a logged reason. */
 bool server_listen(void);
+
+/* Applies live configuration to the modules that cache it (LFU mode, output
+ * limits) and evicts when maxmemory was lowered below what is in use. */
+void server_config_changed(void);
 
 /* The client's output limit: client-output-buffer-limit normal (bounded by the
  * pool), or a small cap while it has never authenticated. */

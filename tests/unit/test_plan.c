@@ -26,6 +26,7 @@ static const char *const pool_names[PLAN_POOL_COUNT] = {
     [PLAN_POOL_INPUT_HEAP_PAGES] = "input_heap_pages",
     [PLAN_POOL_INPUT_HEAP_DESCRIPTORS] = "input_heap_descriptors",
     [PLAN_POOL_IO_SOCKETS] = "io_sockets",
+    [PLAN_POOL_ACL_USERS] = "acl_users",
     [PLAN_POOL_ALIGNMENT_SLACK] = "alignment_slack",
 };
 
@@ -66,8 +67,10 @@ static void check_plan(const struct plan *plan) {
 
 static void check_covers_config(const struct plan *plan, const struct config *source) {
     uint64_t heap_size = (uint64_t)plan->heap_page_count * HEAP_PAGE_SIZE;
-    cr_assert_geq(heap_size, source->maxmemory, "heap pages cover maxmemory");
-    cr_assert_lt(heap_size - source->maxmemory, HEAP_PAGE_SIZE, "by less than one page");
+    uint64_t wanted = plan_heap_size(source->maxmemory);
+    cr_assert_eq(wanted, source->maxmemory + source->maxmemory / PLAN_HEAP_SLACK_FRACTION);
+    cr_assert_geq(heap_size, wanted, "heap pages cover maxmemory plus the class slack");
+    cr_assert_lt(heap_size - wanted, HEAP_PAGE_SIZE, "by less than one page");
     uint64_t output_size = (uint64_t)plan->output_chunk_count * OUTPUT_CHUNK_SIZE;
     cr_assert_geq(output_size + OUTPUT_CHUNK_SIZE, source->output_pool_size,
                   "output chunks cover output-pool-size (to a chunk)");
@@ -83,7 +86,7 @@ Test(plan, defaults) {
     plan_build(&plan, &config);
     check_plan(&plan);
     check_covers_config(&plan, &config);
-    cr_assert_eq(plan.heap_page_count, config.maxmemory / HEAP_PAGE_SIZE);
+    cr_assert_eq(plan.heap_page_count, config.maxmemory / HEAP_PAGE_SIZE * 9 / 8);
     cr_assert_eq(plan.output_chunk_count, config.output_pool_size / OUTPUT_CHUNK_SIZE);
     /* The heap dominates: 1 GiB of pages plus a little. */
     cr_assert_geq(plan.total_size, config.maxmemory);
@@ -94,14 +97,15 @@ Test(plan, heap_page_count_is_ceiling) {
         uint64_t maxmemory;
         uint32_t pages;
     } cases[] = {
+        /* pages = ceil((maxmemory + maxmemory / 8) / 64 KiB) */
         { 1, 1 },
-        { HEAP_PAGE_SIZE - 1, 1 },
-        { HEAP_PAGE_SIZE, 1 },
-        { HEAP_PAGE_SIZE + 1, 2 },
-        { 10 * (uint64_t)HEAP_PAGE_SIZE, 10 },
-        { 10 * (uint64_t)HEAP_PAGE_SIZE + 1, 11 },
-        { 100 * MIB, 1600 },
-        { 100 * MIB + 1, 1601 },
+        { HEAP_PAGE_SIZE - 1, 2 },
+        { HEAP_PAGE_SIZE * 8 / 9, 1 },
+        { HEAP_PAGE_SIZE * 8 / 9 + 8, 2 },
+        { 8 * (uint64_t)HEAP_PAGE_SIZE, 9 },
+        { 8 * (uint64_t)HEAP_PAGE_SIZE + 8, 10 },
+        { 100 * MIB, 1800 },
+        { 100 * MIB + 8, 1801 },
     };
     for (uint32_t index = 0; index < ARRAY_COUNT(cases); index++) {
         config.maxmemory = cases[index].maxmemory;
@@ -181,6 +185,12 @@ Test(plan, linear_in_maxclients) {
     check_linear(&changed, BIT(PLAN_POOL_CLIENTS) | BIT(PLAN_POOL_INPUT_BUFFERS), 0, 2);
     changed.maxclients = config.maxclients * 7;
     check_linear(&changed, BIT(PLAN_POOL_CLIENTS) | BIT(PLAN_POOL_INPUT_BUFFERS), 0, 7);
+}
+
+Test(plan, linear_in_acl_users_max) {
+    struct config changed = config;
+    changed.acl_users_max *= 4;
+    check_linear(&changed, BIT(PLAN_POOL_ACL_USERS), 0, 4);
 }
 
 Test(plan, linear_in_maxmemory) {
