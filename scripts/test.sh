@@ -77,6 +77,34 @@ for backend in io_uring epoll; do
     record "integration ($backend)" $status "$(count_pytest "$log")"
 done
 
+# The same unit and integration suites against an ASan + UBSan build (zero reports:
+# any report aborts the server or the test binary, which fails the suite).
+if [ "$mode" = release ] && [ "${KEEL_SKIP_ASAN:-}" != 1 ]; then
+    if make --no-print-directory MODE=asan all unit >"$log_dir/asan-build.log" 2>&1; then
+        export ASAN_OPTIONS="abort_on_error=1:detect_leaks=0"
+        export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+        asan_ok=0; asan_bad=0
+        for binary in build/asan/tests/test_*; do
+            [ -x "$binary" ] || continue
+            "$binary" --jobs 1 >"$log_dir/asan-$(basename "$binary").log" 2>&1 || {
+                asan_bad=$((asan_bad + 1)); tail -n 30 "$log_dir/asan-$(basename "$binary").log"; }
+            read -r ok bad <<<"$(count_criterion "$log_dir/asan-$(basename "$binary").log")"
+            asan_ok=$((asan_ok + ok)); asan_bad=$((asan_bad + bad))
+        done
+        record "unit (asan)" 0 "$asan_ok $asan_bad"
+        log="$log_dir/integration-asan.log"
+        KEEL_BIN="$PWD/build/asan/keel" $python -m pytest tests/integration -q \
+            -p no:cacheprovider >"$log" 2>&1
+        status=$?
+        [ $status -ne 0 ] && tail -n 60 "$log"
+        record "integration (asan)" $status "$(count_pytest "$log")"
+        unset ASAN_OPTIONS UBSAN_OPTIONS
+    else
+        tail -n 30 "$log_dir/asan-build.log"
+        record "asan build" 1 "0 1"
+    fi
+fi
+
 diff_suite=$([ "${KEEL_DIFF:-}" = 1 ] && echo tests/diff/run.sh)  # off until keel passes it
 for script in tests/transcript/run.sh tests/benchmark/run.sh $diff_suite; do
     [ -x "$script" ] || continue
