@@ -105,8 +105,7 @@ if [ "$mode" = release ] && [ "${KEEL_SKIP_ASAN:-}" != 1 ]; then
     fi
 fi
 
-diff_suite=$([ "${KEEL_DIFF:-}" = 1 ] && echo tests/diff/run.sh)  # off until keel passes it
-for script in tests/transcript/run.sh tests/benchmark/run.sh $diff_suite; do
+for script in tests/transcript/run.sh tests/benchmark/run.sh tests/diff/run.sh; do
     [ -x "$script" ] || continue
     name=$(basename "$(dirname "$script")")
     "$script" >"$log_dir/$name.log" 2>&1

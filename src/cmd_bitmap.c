@@ -149,6 +149,7 @@ static uint8_t *bitmap_writable(struct client *client, struct slice key, uint64_
         if (created == NULL) {
             return NULL;
         }
+        created->string_hint = ITEM_STRING_HINT_RAW; /* Redis: a raw string */
         db_store(&server.keyspace, client->db, created, hash, NULL);
         *value_size = size;
         return bytes;
@@ -162,12 +163,14 @@ static uint8_t *bitmap_writable(struct client *client, struct slice key, uint64_
     if (bytes != NULL) {
         memset(bytes + old.size, 0, new_size - old.size);
         item->value_size = (uint32_t)new_size;
+        item->string_hint = ITEM_STRING_HINT_RAW; /* Redis unshares into a raw string */
     } else {
         struct item *updated = bitmap_build(item_key(item), old, new_size,
                                             item_expire_at_ms(item), true, &bytes);
         if (updated == NULL) {
             return NULL;
         }
+        updated->string_hint = ITEM_STRING_HINT_RAW;
         db_store(&server.keyspace, client->db, updated, hash, item);
     }
     *value_size = new_size;
@@ -599,6 +602,7 @@ void cmd_bitop(struct client *client) {
         reply_error(&client->reply, ERROR_OOM);
         return;
     }
+    item->string_hint = ITEM_STRING_HINT_RAW; /* BITOP stores a raw string */
     db_store(&server.keyspace, client->db, item, hash, target);
     reply_integer(&client->reply, (int64_t)size);
 }

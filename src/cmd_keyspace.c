@@ -1344,6 +1344,34 @@ static bool sort_execute(struct client *client, struct sort_options *options,
     return true;
 }
 
+static bool sort_convert_visit(void *context, struct slice member, double score) {
+    return zset_accumulate(&server.heap, context, member, score, ZSET_AGGREGATE_SUM);
+}
+
+/*
+ * Redis 7.0's SORT converts a packed sorted set to its skiplist form before
+ * sorting (a visible side effect: OBJECT ENCODING, and "-0" scores kept). When
+ * the heap has no room the set stays as it is.
+ */
+static void sort_convert_zset(struct zset *zset) {
+    if (zset_encoding(zset) != ZSET_ENCODING_LISTPACK) {
+        return;
+    }
+    struct zset *converted = zset_create_accumulator(&server.heap, zset_length(zset));
+    if (converted == NULL) {
+        return;
+    }
+    zset_visit(zset, false, converted, sort_convert_visit);
+    if (zset_length(converted) != zset_length(zset)) {
+        zset_destroy(&server.heap, converted);
+        return;
+    }
+    zset_accumulator_finish(converted);
+    zset_swap(zset, converted);
+    zset_destroy(&server.heap, converted);
+    ASSERT(zset_encoding(zset) == ZSET_ENCODING_SKIPLIST);
+}
+
 static void sort_command(struct client *client, bool readonly) {
     ASSERT(client->argv.count >= 2);
     struct sort_options options;
@@ -1356,6 +1384,9 @@ static void sort_command(struct client *client, bool readonly) {
         item->type != ITEM_ZSET) {
         reply_error(&client->reply, ERROR_WRONGTYPE);
         return;
+    }
+    if (item != NULL && item->type == ITEM_ZSET) {
+        sort_convert_zset(item_object(item));
     }
     if (options.dontsort && item != NULL && item->type == ITEM_SET && options.has_store) {
         /* A set has no native order to store: sort it by its members. */

@@ -264,21 +264,23 @@ static void string_discard(struct client *client, struct item *item, uint32_t va
 
 /*
  * Stores `value` (copied) for `key` with an expiry, replacing old_item (or
- * inserting when NULL). False, with nothing changed, when memory is short.
+ * inserting when NULL). Returns the stored item; NULL, with nothing changed,
+ * when memory is short.
  */
-static bool string_store_value(struct client *client, struct slice key, uint64_t hash,
-                               struct item *old_item, struct slice value, int64_t expire_at_ms) {
+static struct item *string_store_value(struct client *client, struct slice key, uint64_t hash,
+                                       struct item *old_item, struct slice value,
+                                       int64_t expire_at_ms) {
     ASSERT(expire_at_ms >= 0);
     if (old_item == NULL && !db_prepare_insert(client->db, hash)) {
-        return false;
+        return NULL;
     }
     struct item *item = item_create_string(&server.heap, key, value, expire_at_ms, NULL);
     if (item == NULL) {
-        return false;
+        return NULL;
     }
     db_store(&server.keyspace, client->db, item, hash, old_item);
     ASSERT(item->value_size == value.size);
-    return true;
+    return item;
 }
 
 /* ==== GET, SET and variants ==== */
@@ -738,6 +740,7 @@ static int64_t string_splice(struct client *client, struct item *item, uint64_t 
     if (target != NULL) {
         string_splice_into(target, old_value.size, offset, bytes);
         item->value_size = (uint32_t)new_size;
+        item->string_hint = ITEM_STRING_HINT_RAW; /* Redis unshares into a raw string */
         return (int64_t)new_size;
     }
     struct item *updated = string_build(item_key(item), old_value, offset, bytes,
@@ -745,6 +748,7 @@ static int64_t string_splice(struct client *client, struct item *item, uint64_t 
     if (updated == NULL) {
         return -1;
     }
+    updated->string_hint = ITEM_STRING_HINT_RAW;
     db_store(&server.keyspace, client->db, updated, hash, item);
     ASSERT(string_size(updated) == new_size);
     return (int64_t)new_size;
@@ -789,6 +793,7 @@ void cmd_append(struct client *client) {
         return;
     }
     if (addition.size == 0) {
+        item->string_hint = ITEM_STRING_HINT_RAW; /* Redis unshares even for nothing */
         reply_integer(&client->reply, old_size);
         return;
     }
@@ -814,6 +819,7 @@ static void string_setrange_new(struct client *client, struct slice key, uint64_
         reply_error(&client->reply, ERROR_OOM);
         return;
     }
+    created->string_hint = ITEM_STRING_HINT_RAW;
     db_store(&server.keyspace, client->db, created, hash, NULL);
     reply_integer(&client->reply, (int64_t)(offset + bytes.size));
 }
@@ -898,6 +904,7 @@ static void string_increment(struct client *client, int64_t increment) {
         /* Same layout, same key, same expiry: only the payload changes. */
         memcpy(item_payload(item), &value, sizeof(value));
         item->value_size = digits_size;
+        item->string_hint = ITEM_STRING_HINT_NONE; /* an INCR result is "int" again */
         ASSERT(item_int(item) == value);
     } else {
         struct slice text = { .ptr = (const uint8_t *)digits, .size = digits_size };
@@ -975,9 +982,11 @@ void cmd_incrbyfloat(struct client *client) {
     uint32_t size = number_format_long_double(text, NUMBER_LONG_DOUBLE_TEXT_SIZE_MAX, value);
     struct slice result = { .ptr = string_scratch, .size = size };
     int64_t expire_at_ms = item == NULL ? 0 : item_expire_at_ms(item);
-    if (!string_store_value(client, key, hash, item, result, expire_at_ms)) {
+    struct item *stored = string_store_value(client, key, hash, item, result, expire_at_ms);
+    if (stored == NULL) {
         reply_error(&client->reply, ERROR_OOM);
         return;
     }
+    stored->string_hint = ITEM_STRING_HINT_EMBSTR; /* Redis: createStringObject */
     reply_bulk(&client->reply, text, size);
 }

@@ -22,7 +22,7 @@ static struct item *item_allocate(struct heap *heap, uint8_t type, uint8_t encod
     item->type = type;
     item->encoding = encoding;
     item->flags = flags;
-    item->reserved = 0;
+    item->string_hint = ITEM_STRING_HINT_NONE;
     item->lru_clock = 0;
     item->key_size = key.size;
     item->value_size = 0;
@@ -106,6 +106,7 @@ static struct item *item_rebuild(struct heap *heap, const struct item *item, str
     }
     copy->lru_clock = item->lru_clock;
     copy->value_size = item->value_size;
+    copy->string_hint = item->string_hint;
     if (payload_size > 0) {
         memcpy(item_payload(copy), item_payload((struct item *)item), payload_size);
     }
@@ -232,6 +233,8 @@ struct item *item_duplicate(struct heap *heap, const struct item *item, struct s
         struct item *copy = item_create_string(heap, key, bytes, expire_at_ms, value);
         if (copy == NULL) {
             heap_free(heap, value);
+        } else {
+            copy->string_hint = item->string_hint;
         }
         return copy;
     }
@@ -265,11 +268,16 @@ uint64_t item_memory_size(const struct heap *heap, const struct item *item) {
 
 const char *item_encoding_name(const struct item *item) {
     if (item->type == ITEM_STRING) {
+        /* Redis keeps strings of up to 44 bytes in one allocation ("embstr"). */
+        bool short_string = item->value_size <= ITEM_EMBSTR_SIZE_MAX;
+        switch (item->string_hint) {
+        case ITEM_STRING_HINT_RAW: return "raw";
+        case ITEM_STRING_HINT_EMBSTR: return short_string ? "embstr" : "raw";
+        default: break;
+        }
         if (item->encoding == ITEM_ENCODING_INT) {
             return "int";
         }
-        /* Redis keeps strings of up to 44 bytes in one allocation ("embstr"). */
-        bool short_string = item->value_size <= 44;
         return item->encoding == ITEM_ENCODING_EMBEDDED && short_string ? "embstr" : "raw";
     }
     const void *object = item_object(item);

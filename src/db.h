@@ -16,6 +16,7 @@
 #define DB_COUNT_MAX 1024u
 #define DB_EXPIRE_SLOTS_PER_STEP 4096u   /* index slots visited per active-expiry step */
 #define DB_EXPIRE_ITEMS_MAX 256u         /* items examined per step */
+#define ITEM_EMBSTR_SIZE_MAX 44u  /* Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT */
 #define ITEM_EMBEDDED_SIZE_MAX ((uint32_t)(16 * 1024)) /* larger strings are external */
 
 struct db {

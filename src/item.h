@@ -37,11 +37,23 @@ enum item_encoding {
 
 #define ITEM_FLAG_EXPIRE ((uint8_t)1)
 
+/*
+ * Redis names a string's encoding after the command that wrote it, not only
+ * its bytes: SET's "123" is "int", but APPEND/SETRANGE/SETBIT/BITOP/BITFIELD
+ * results are "raw" and INCRBYFLOAT's are "embstr" (when short). keel stores
+ * bytes its own way and keeps this hint for OBJECT ENCODING.
+ */
+enum item_string_hint {
+    ITEM_STRING_HINT_NONE = 0,   /* as SET: int, embstr up to 44 bytes, else raw */
+    ITEM_STRING_HINT_RAW = 1,
+    ITEM_STRING_HINT_EMBSTR = 2, /* embstr up to 44 bytes, else raw */
+};
+
 struct item {
     uint8_t type;
     uint8_t encoding;
     uint8_t flags;
-    uint8_t reserved;
+    uint8_t string_hint;    /* strings: enum item_string_hint (what OBJECT ENCODING says) */
     uint32_t lru_clock;
     uint32_t key_size;
     uint32_t value_size;

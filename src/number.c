@@ -28,7 +28,9 @@ bool number_parse_long_double(struct slice text, long double *value) {
     bool range_error = errno == ERANGE &&
                        (parsed == HUGE_VALL || parsed == -HUGE_VALL ||
                         fpclassify(parsed) == FP_ZERO);
-    if (space || *end != '\0' || range_error || isnan(parsed)) {
+    /* All of the text must be the number: a NUL byte inside ends strtold early. */
+    bool whole = (uint32_t)(end - buffer) == text.size;
+    if (space || *end != '\0' || !whole || range_error || isnan(parsed)) {
         return false;
     }
     *value = parsed;
