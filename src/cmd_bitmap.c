@@ -54,13 +54,6 @@ static uint8_t bitmap_scratch[ITEM_EMBEDDED_SIZE_MAX];
 
 /* ==== Strings: reading and making room ==== */
 
-/* Looks up a key for writing (no hit/miss counting, as Redis's lookupKeyWrite). */
-static struct item *find_for_write(struct client *client, struct slice key, uint64_t hash) {
-    ASSERT(client->db != NULL);
-    VERIFY(hash == index_hash(key));
-    return db_find(&server.keyspace, client->db, key, hash);
-}
-
 /* A string item's bytes (INT values formatted into digits); empty for NULL. */
 static struct slice bitmap_bytes(const struct item *item, char *digits) {
     ASSERT(digits != NULL);
@@ -234,7 +227,7 @@ void cmd_setbit(struct client *client) {
     }
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (!command_check_type(client, item, ITEM_STRING)) {
         return;
     }
@@ -574,7 +567,7 @@ void cmd_bitop(struct client *client) {
     }
     struct slice key = client_arg(client, 2);
     uint64_t hash = index_hash(key);
-    struct item *target = find_for_write(client, key, hash);
+    struct item *target = command_find_write(client, key, hash);
     if (size == 0) {
         if (target != NULL) {
             db_delete(&server.keyspace, client->db, target, hash);
@@ -909,7 +902,7 @@ static void bitfield_command(struct client *client, bool read_only) {
         reply_error(&client->reply, ERROR_BITFIELD_RO);
         return;
     }
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (!command_check_type(client, item, ITEM_STRING)) {
         return;
     }

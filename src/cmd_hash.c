@@ -58,13 +58,6 @@ static struct hash_limits hash_limits_now(void) {
     };
 }
 
-/* As Redis's lookupKeyWrite: lazy expiry, no hit/miss counting. */
-static struct item *find_for_write(struct client *client, struct slice key, uint64_t hashed) {
-    ASSERT(client->db != NULL);
-    VERIFY(hashed == index_hash(key));
-    return db_find(&server.keyspace, client->db, key, hashed);
-}
-
 static struct hash *hash_of(const struct item *item) {
     ASSERT(item != NULL);
     ASSERT(item->type == ITEM_HASH);
@@ -134,7 +127,7 @@ static void hash_set_command(struct client *client, const char *name, bool reply
     }
     struct slice key = client_arg(client, 1);
     uint64_t hashed = index_hash(key);
-    struct item *item = find_for_write(client, key, hashed);
+    struct item *item = command_find_write(client, key, hashed);
     if (!command_check_type(client, item, ITEM_HASH)) {
         return;
     }
@@ -170,7 +163,7 @@ void cmd_hsetnx(struct client *client) {
     ASSERT(client->argv.count == 4);
     struct slice key = client_arg(client, 1);
     uint64_t hashed = index_hash(key);
-    struct item *item = find_for_write(client, key, hashed);
+    struct item *item = command_find_write(client, key, hashed);
     if (!command_check_type(client, item, ITEM_HASH)) {
         return;
     }
@@ -277,7 +270,7 @@ void cmd_hdel(struct client *client) {
     ASSERT(client->argv.count >= 3);
     struct slice key = client_arg(client, 1);
     uint64_t hashed = index_hash(key);
-    struct item *item = find_for_write(client, key, hashed);
+    struct item *item = command_find_write(client, key, hashed);
     if (item == NULL) {
         reply_integer(&client->reply, 0);
         return;
@@ -365,7 +358,7 @@ void cmd_hincrby(struct client *client) {
     }
     struct slice key = client_arg(client, 1);
     uint64_t hashed = index_hash(key);
-    struct item *item = find_for_write(client, key, hashed);
+    struct item *item = command_find_write(client, key, hashed);
     if (!command_check_type(client, item, ITEM_HASH)) {
         return;
     }
@@ -405,7 +398,7 @@ void cmd_hincrbyfloat(struct client *client) {
     }
     struct slice key = client_arg(client, 1);
     uint64_t hashed = index_hash(key);
-    struct item *item = find_for_write(client, key, hashed);
+    struct item *item = command_find_write(client, key, hashed);
     if (!command_check_type(client, item, ITEM_HASH)) {
         return;
     }

@@ -50,18 +50,6 @@ static const char ERROR_EXPIRE_GT_LT[] =
 
 /* ==== DEL, UNLINK, EXISTS, TYPE ==== */
 
-/*
- * Looks up a key for writing, as Redis's lookupKeyWrite: lazy expiry and the
- * LRU clock, but no keyspace_hits/keyspace_misses (command_find counts those,
- * which Redis does only for reads).
- */
-static struct item *find_for_write(struct client *client, struct slice key, uint64_t hash) {
-    ASSERT(client->db != NULL);
-    ASSERT(key.ptr != NULL || key.size == 0);
-    VERIFY(hash == index_hash(key));
-    return db_find(&server.keyspace, client->db, key, hash);
-}
-
 /* Deletes every key named in argv[1..] and replies how many existed. */
 static void keys_delete(struct client *client) {
     ASSERT(client->argv.count >= 2);
@@ -70,7 +58,7 @@ static void keys_delete(struct client *client) {
     for (uint32_t index = 1; index < client->argv.count; index++) {
         struct slice key = client_arg(client, index);
         uint64_t hash = index_hash(key);
-        struct item *item = find_for_write(client, key, hash);
+        struct item *item = command_find_write(client, key, hash);
         if (item != NULL) {
             db_delete(&server.keyspace, client->db, item, hash);
             deleted_count++;
@@ -239,7 +227,7 @@ static void expire_command(struct client *client, const char *name, enum expire_
     }
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (item == NULL) {
         reply_integer(&client->reply, 0);
         return;
@@ -341,7 +329,7 @@ void cmd_persist(struct client *client) {
     ASSERT(client->argv.count == 2);
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (item == NULL || !item_has_expire(item)) {
         reply_integer(&client->reply, 0);
         return;

@@ -27,18 +27,6 @@
 
 /* ==== LPUSH, RPUSH ==== */
 
-/*
- * Looks up a key for writing, as Redis's lookupKeyWrite: lazy expiry and the
- * LRU clock, but no keyspace_hits/keyspace_misses (command_find counts those,
- * which Redis does only for reads).
- */
-static struct item *find_for_write(struct client *client, struct slice key, uint64_t hash) {
-    ASSERT(client->db != NULL);
-    ASSERT(key.ptr != NULL || key.size == 0);
-    VERIFY(hash == index_hash(key));
-    return db_find(&server.keyspace, client->db, key, hash);
-}
-
 /* The list of a key known to hold one. */
 static struct list *list_of(const struct item *item) {
     ASSERT(item != NULL);
@@ -149,7 +137,7 @@ static void list_push_command(struct client *client, enum list_end end, bool onl
     ASSERT(end == LIST_HEAD || end == LIST_TAIL);
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (!command_check_type(client, item, ITEM_LIST)) {
         return;
     }
@@ -230,7 +218,7 @@ static void list_pop_command(struct client *client, const char *name, enum list_
     }
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (item == NULL) {
         if (has_count) {
             reply_null_array(&client->reply);
@@ -372,7 +360,7 @@ static void list_move_command(struct client *client, enum list_end from, enum li
     ASSERT(client->argv.count >= 3);
     struct slice source_key = client_arg(client, 1);
     uint64_t source_hash = index_hash(source_key);
-    struct item *source = find_for_write(client, source_key, source_hash);
+    struct item *source = command_find_write(client, source_key, source_hash);
     if (source == NULL) {
         reply_null(&client->reply);
         return;
@@ -382,7 +370,7 @@ static void list_move_command(struct client *client, enum list_end from, enum li
     }
     struct slice target_key = client_arg(client, 2);
     uint64_t target_hash = index_hash(target_key);
-    struct item *target = find_for_write(client, target_key, target_hash);
+    struct item *target = command_find_write(client, target_key, target_hash);
     if (!command_check_type(client, target, ITEM_LIST)) {
         return;
     }
@@ -495,7 +483,7 @@ void cmd_lmpop(struct client *client) {
     for (uint32_t index = 2; index < 2 + key_count; index++) {
         struct slice key = client_arg(client, index);
         uint64_t hash = index_hash(key);
-        struct item *item = find_for_write(client, key, hash);
+        struct item *item = command_find_write(client, key, hash);
         if (item == NULL) {
             continue;
         }

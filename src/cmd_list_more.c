@@ -33,13 +33,6 @@ static const char ERROR_MAXLEN_NEGATIVE[] = "ERR MAXLEN can't be negative";
 
 /* ==== Helpers ==== */
 
-/* Looks up a key for writing (no hit/miss counting, as Redis's lookupKeyWrite). */
-static struct item *find_for_write(struct client *client, struct slice key, uint64_t hash) {
-    ASSERT(client->db != NULL);
-    VERIFY(hash == index_hash(key));
-    return db_find(&server.keyspace, client->db, key, hash);
-}
-
 static struct list *list_of(const struct item *item) {
     ASSERT(item != NULL);
     ASSERT(item->type == ITEM_LIST);
@@ -108,7 +101,7 @@ void cmd_lset(struct client *client) {
     ASSERT(client->argv.count == 4);
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (item == NULL) {
         reply_error(&client->reply, ERROR_NO_SUCH_KEY);
         return;
@@ -178,7 +171,7 @@ void cmd_linsert(struct client *client) {
     }
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (item == NULL) {
         reply_integer(&client->reply, 0);
         return;
@@ -222,7 +215,7 @@ void cmd_lrem(struct client *client) {
     }
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (item == NULL) {
         reply_integer(&client->reply, 0);
         return;
@@ -253,7 +246,7 @@ void cmd_ltrim(struct client *client) {
     }
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (item == NULL) {
         reply_ok(&client->reply);
         return;

@@ -58,14 +58,6 @@ static struct set_limits limits_current(void) {
     return limits;
 }
 
-/* Looks up a key for writing (lookupKeyWrite: no keyspace hit/miss counts). */
-static struct item *find_for_write(struct client *client, struct slice key, uint64_t hash) {
-    ASSERT(client->db != NULL);
-    ASSERT(key.ptr != NULL || key.size == 0);
-    VERIFY(hash == index_hash(key));
-    return db_find(&server.keyspace, client->db, key, hash);
-}
-
 static struct set *set_of(const struct item *item) {
     ASSERT(item != NULL);
     ASSERT(item->type == ITEM_SET);
@@ -186,7 +178,7 @@ void cmd_sadd(struct client *client) {
     ASSERT(client->argv.count >= 3); /* arity in commands.def */
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (!command_check_type(client, item, ITEM_SET)) {
         return;
     }
@@ -214,7 +206,7 @@ void cmd_srem(struct client *client) {
     ASSERT(client->argv.count >= 3);
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (item == NULL) {
         reply_count(client, 0);
         return;
@@ -316,7 +308,7 @@ static void spop_count(struct client *client, struct slice key, uint64_t hash) {
         reply_error(&client->reply, ERROR_OUT_OF_RANGE_POSITIVE);
         return;
     }
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (item == NULL) {
         reply_set(&client->reply, 0);
         return;
@@ -354,7 +346,7 @@ void cmd_spop(struct client *client) {
         spop_count(client, key, hash);
         return;
     }
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (item == NULL) {
         reply_null(&client->reply);
         return;
@@ -555,8 +547,8 @@ void cmd_smove(struct client *client) {
     struct slice member = client_arg(client, 3);
     uint64_t source_hash = index_hash(source_key);
     uint64_t target_hash = index_hash(target_key);
-    struct item *source = find_for_write(client, source_key, source_hash);
-    struct item *target = find_for_write(client, target_key, target_hash);
+    struct item *source = command_find_write(client, source_key, source_hash);
+    struct item *target = command_find_write(client, target_key, target_hash);
     if (source == NULL) {
         reply_count(client, 0);
         return;
@@ -752,7 +744,7 @@ static bool destination_prepare(struct client *client, struct destination *desti
     ASSERT(destination != NULL);
     destination->key = client_arg(client, 1);
     destination->hash = index_hash(destination->key);
-    destination->item = find_for_write(client, destination->key, destination->hash);
+    destination->item = command_find_write(client, destination->key, destination->hash);
     return destination->item != NULL || db_prepare_insert(client->db, destination->hash);
 }
 

@@ -36,13 +36,6 @@ static const char EMPTY_SCAN[] = "*2\r\n$1\r\n0\r\n*0\r\n";
 
 /* ==== Shared helpers ==== */
 
-/* lookupKeyWrite: lazy expiry, no hit/miss counting. */
-static struct item *find_for_write(struct client *client, struct slice key, uint64_t hash) {
-    ASSERT(client->db != NULL);
-    VERIFY(hash == index_hash(key));
-    return db_find(&server.keyspace, client->db, key, hash);
-}
-
 static struct zset *zset_of(const struct item *item) {
     ASSERT(item != NULL);
     ASSERT(item->type == ITEM_ZSET);
@@ -319,7 +312,7 @@ static void zadd_command(struct client *client, uint32_t flags) {
     }
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (!command_check_type(client, item, ITEM_ZSET)) {
         return;
     }
@@ -356,7 +349,7 @@ void cmd_zrem(struct client *client) {
     ASSERT(client->argv.count >= 3);
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (item == NULL) {
         reply_integer(&client->reply, 0);
         return;
@@ -544,7 +537,7 @@ static void zremrange_command(struct client *client, enum remove_kind kind) {
     }
     struct slice key = client_arg(client, 1);
     uint64_t hash = index_hash(key);
-    struct item *item = find_for_write(client, key, hash);
+    struct item *item = command_find_write(client, key, hash);
     if (item == NULL) {
         reply_integer(&client->reply, 0);
         return;
@@ -598,7 +591,7 @@ static void zpop_generic(struct client *client, const struct pop_request *reques
     for (uint32_t index = 0; index < request->key_count && item == NULL; index++) {
         key = client_arg(client, request->first_key + index);
         hash = index_hash(key);
-        item = find_for_write(client, key, hash);
+        item = command_find_write(client, key, hash);
         if (!command_check_type(client, item, ITEM_ZSET)) {
             return;
         }

@@ -299,6 +299,12 @@ struct item *command_find(struct client *client, struct slice key, uint64_t *has
     return item;
 }
 
+struct item *command_find_write(struct client *client, struct slice key, uint64_t hash) {
+    ASSERT(client->db != NULL);
+    VERIFY(hash == index_hash(key));
+    return db_find(&server.keyspace, client->db, key, hash);
+}
+
 bool command_check_type(struct client *client, const struct item *item, uint8_t type) {
     if (item == NULL || item->type == type) {
         return true;

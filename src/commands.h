@@ -83,8 +83,15 @@ bool argument_double(struct slice text, double *value);
 /* Replies ERROR_NOT_INTEGER on failure. */
 bool argument_int64_or_reply(struct client *client, struct slice text, int64_t *value);
 
-/* Looks up a key in the client's db (lazy expiry included). */
+/* Looks up a key for reading in the client's db (lazy expiry; counts hits and misses).
+ * Computes the key's hash into *hash. */
 struct item *command_find(struct client *client, struct slice key, uint64_t *hash);
+
+/*
+ * Looks up a key for writing: lazy expiry, no hit/miss counting (Redis's
+ * lookupKeyWrite). `hash` is index_hash(key), computed by the caller.
+ */
+struct item *command_find_write(struct client *client, struct slice key, uint64_t hash);
 
 /* Replies WRONGTYPE and returns false unless item is NULL or of `type`. */
 bool command_check_type(struct client *client, const struct item *item, uint8_t type);
