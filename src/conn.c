@@ -175,6 +175,7 @@ static void client_open(int fd) {
     client->input_large = false;
     client->input_filled = false;
     client->received_since_drain = 0;
+    client->soft_limit_since_ms = 0;
     client->command_discarding = false;
     client->big_arg_active = false;
     client->paused = false;
@@ -664,11 +665,34 @@ enum client_next {
     CLIENT_NEXT_READY,     /* more buffered commands: visit again next turn */
 };
 
+/*
+ * client-output-buffer-limit's soft limit (Redis's checkClientOutputBufferLimits):
+ * a client whose pending output stays above it for more than soft-seconds in a
+ * row is closed like one over the hard limit. Checked at each step and in the
+ * cron, so a client that never reads is caught even when nothing else happens.
+ */
+static bool client_over_soft_limit(struct client *client) {
+    const struct output_limit *limit = &server.config.output_limit_normal;
+    if (limit->soft_size == 0 || client->output.pending_size <= limit->soft_size) {
+        client->soft_limit_since_ms = 0;
+        return false;
+    }
+    if (client->soft_limit_since_ms == 0) {
+        client->soft_limit_since_ms = server.now_ms;
+        return false;
+    }
+    uint64_t over_ms = (uint64_t)(server.now_ms - client->soft_limit_since_ms);
+    return over_ms > limit->soft_seconds * 1000;
+}
+
 /* Decides what a ready client does next. */
 static enum client_next client_step(struct client *client) {
     if (client->state == CLIENT_OPEN && client->has_input && !client->recv_in_flight) {
         bool consumed = client_process_input(client);
         client->has_input = !consumed;
+    }
+    if (client->state != CLIENT_CLOSING && client_over_soft_limit(client)) {
+        client->output.overflowed = true;
     }
     if (client->output.overflowed && client->state != CLIENT_CLOSING) {
         server_log(LOG_WARNING, "Client id=%llu scheduled to be closed ASAP for overcoming of "
@@ -727,14 +751,19 @@ static void server_step_ready_clients(void) {
     }
 }
 
-static void server_close_idle_clients(void) {
+/* The cron's pass over clients: idle timeouts and soft output limits held too long. */
+static void server_check_clients(void) {
     uint64_t timeout_ms = (uint64_t)server.config.timeout_seconds * 1000;
-    if (timeout_ms == 0) {
-        return;
-    }
     for (uint32_t index = 0; index < server.untouched_client_index; index++) {
         struct client *client = &server.clients[index];
         if (client->state != CLIENT_OPEN) {
+            continue;
+        }
+        if (client->soft_limit_since_ms != 0 && client_over_soft_limit(client)) {
+            client_queue(client); /* its step closes it */
+            continue;
+        }
+        if (timeout_ms == 0) {
             continue;
         }
         if ((uint64_t)(server.now_ms - client->last_interaction_ms) > timeout_ms) {
@@ -754,7 +783,7 @@ static void server_cron(void) {
         evict_until(&server.keyspace, server.config.maxmemory_policy,
                     server.config.maxmemory_samples, server.config.maxmemory, 0);
     }
-    server_close_idle_clients();
+    server_check_clients();
     server.next_cron_ms = server.now_ms + 1000 / (int64_t)server.config.hz;
 }
 

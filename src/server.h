@@ -77,6 +77,7 @@ struct client {
     struct msghdr send_message;
     struct iovec send_iov[CLIENT_SEND_IOV_MAX];
     uint64_t send_size;           /* bytes in the send in flight */
+    int64_t soft_limit_since_ms;  /* when output went over the soft limit; 0: it is not */
 
     uint32_t next_ready;          /* ready-list link (valid while queued) */
     uint32_t next_free;           /* free-slot link (valid while CLIENT_FREE) */

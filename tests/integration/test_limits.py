@@ -225,3 +225,28 @@ def test_maxclients_lowered_to_the_open_file_limit(tmp_path):
     assert result.returncode == 0
     # --check-plan plans what was asked: the clamp applies only to a real start.
     assert b"clients" in result.stdout
+
+
+# ==== client-output-buffer-limit soft limit ====
+
+def test_soft_output_limit_closes_after_its_seconds(server_factory):
+    # Soft limit 1 MiB for 2 s, hard limit far above: a client that keeps more than
+    # 1 MiB pending is closed after 2 s, not before (Redis's obuf-limits rule).
+    server = server_factory("--client-output-buffer-limit", "normal", "256mb", "1mb", "2")
+    good = server.raw()
+    good.cmd("SET", "big", b"s" * 200_000)
+    hog = socket.create_connection(("127.0.0.1", server.port))
+    hog.sendall(resp_encode("GET", "big") * 100)  # 20 MB, never read
+    started = time.monotonic()
+    time.sleep(1.0)
+    assert int(info_field(server.port, "stats", "client_output_buffer_limit_disconnections")) == 0
+    deadline = started + 6
+    while time.monotonic() < deadline:
+        if int(info_field(server.port, "stats", "client_output_buffer_limit_disconnections")):
+            break
+        time.sleep(0.1)
+    elapsed = time.monotonic() - started
+    assert int(info_field(server.port, "stats", "client_output_buffer_limit_disconnections")) == 1
+    assert 2.0 <= elapsed < 4.5, elapsed
+    assert good.cmd("PING") == b"PONG"
+    hog.close()
