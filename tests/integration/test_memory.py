@@ -68,3 +68,46 @@ def test_memory_stats_size_classes_account_for_pages(raw):
         assert figures[b"objects"] * int(size) == figures[b"bytes.used"]
         total_used += figures[b"bytes.used"]
     assert total_used <= fields[b"total.allocated"]
+
+
+@pytest.mark.keel_only
+def test_large_budget_starts_fast_and_lazily(server_factory):
+    # A 16 GiB budget is reserved, not touched: startup stays well under a second
+    # and the resident set is a few MB.
+    import time
+    started = time.monotonic()
+    server = server_factory("--maxmemory", "16gb")
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.0, elapsed
+    memory = dict(line.split(":", 1) for line in
+                  server.raw().cmd("INFO", "memory").decode().split("\r\n") if ":" in line)
+    assert int(memory["plan_total_bytes"]) > 16 * 1024 ** 3
+    assert int(memory["used_memory_rss"]) < 64 * 1024 * 1024
+
+
+@pytest.mark.keel_only
+def test_rss_stays_within_the_plan_under_a_flood(server_factory):
+    # Fill the budget past full with big and small values from many clients while
+    # reading VmRSS/VmHWM: the high-water mark stays under the plan's total plus a
+    # fixed allowance for code, stack and libc (16 MiB).
+    import socket
+    server = server_factory("--maxmemory", "32mb", "--maxclients", "200",
+                            "--output-pool-size", "8mb", "--input-pool-size", "8mb",
+                            "--maxmemory-policy", "allkeys-random")
+    conn = server.raw()
+    plan_total = int(conn.cmd("INFO", "memory").decode().split("plan_total_bytes:")[1]
+                     .split("\r\n")[0])
+    socks = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(100)]
+    value = b"x" * 20_000
+    for round_index in range(20):
+        for index, sock in enumerate(socks):
+            sock.sendall(b"*3\r\n$3\r\nSET\r\n$%d\r\nk%d:%d\r\n$%d\r\n%s\r\n" % (
+                len(b"k%d:%d" % (round_index, index)), round_index, index, len(value), value))
+        for sock in socks:
+            assert sock.recv(5) == b"+OK\r\n"
+    with open(f"/proc/{server.pid}/status") as status:
+        fields = dict(line.split(":", 1) for line in status if ":" in line)
+    hwm = int(fields["VmHWM"].split()[0]) * 1024
+    assert hwm <= plan_total + 16 * 1024 * 1024, (hwm, plan_total)
+    for sock in socks:
+        sock.close()
