@@ -71,6 +71,11 @@ bool parse_int64(const uint8_t *text, uint32_t size, int64_t *value);
 /* Formats an int64 in decimal; returns the length (buffer >= 21 bytes). */
 uint32_t format_int64(char *buffer, int64_t value);
 
+/* True when a + b does not fit an int64 (INCRBY, HINCRBY). */
+static inline bool int64_add_overflows(int64_t a, int64_t b) {
+    return (b < 0 && a < 0 && b < INT64_MIN - a) || (b > 0 && a > 0 && b > INT64_MAX - a);
+}
+
 static inline uint64_t align_up(uint64_t value, uint64_t alignment) {
     return (value + alignment - 1) / alignment * alignment;
 }

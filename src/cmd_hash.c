@@ -33,7 +33,6 @@ static const char ERROR_HASH_NOT_INTEGER[] = "ERR hash value is not an integer";
 static const char ERROR_HASH_NOT_FLOAT[] = "ERR hash value is not a float";
 static const char ERROR_NAN_OR_INFINITY_VALUE[] = "ERR value is NaN or Infinity";
 static const char ERROR_NAN_OR_INFINITY_RESULT[] = "ERR increment would produce NaN or Infinity";
-static const char ERROR_INVALID_CURSOR[] = "ERR invalid cursor";
 static const char ERROR_VALUE_OUT_OF_RANGE[] = "ERR value is out of range";
 static const char ERROR_COUNT_OUT_OF_RANGE[] =
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
@@ -370,8 +369,7 @@ void cmd_hincrby(struct client *client) {
         reply_error(&client->reply, ERROR_HASH_NOT_INTEGER);
         return;
     }
-    if ((increment < 0 && value < 0 && increment < INT64_MIN - value) ||
-        (increment > 0 && value > 0 && increment > INT64_MAX - value)) {
+    if (int64_add_overflows(value, increment)) {
         reply_error(&client->reply, ERROR_OVERFLOW);
         return;
     }
@@ -525,46 +523,6 @@ void cmd_hrandfield(struct client *client) {
 
 /* ==== HSCAN ==== */
 
-/*
- * parseScanCursorOrReply: strtoul in base 10 over the text up to its first NUL,
- * so a sign is accepted ("-1" wraps around), as is the empty string (0); a
- * leading space, trailing bytes or overflow are not.
- */
-static bool hash_parse_cursor(struct slice text, uint64_t *cursor) {
-    uint32_t size = text.size;
-    const uint8_t *bytes = text.ptr;
-    const void *nul = size == 0 ? NULL : memchr(bytes, '\0', size);
-    if (nul != NULL) {
-        size = (uint32_t)((const uint8_t *)nul - bytes);
-    }
-    if (size == 0) {
-        *cursor = 0;
-        return true;
-    }
-    uint8_t first = bytes[0];
-    if (first == ' ' || (first >= '\t' && first <= '\r')) {
-        return false;
-    }
-    bool negative = first == '-';
-    uint32_t index = (first == '-' || first == '+') ? 1 : 0;
-    if (index == size) {
-        return false; /* a sign alone: strtoul consumes nothing */
-    }
-    uint64_t value = 0;
-    for (; index < size; index++) {
-        if (bytes[index] < '0' || bytes[index] > '9') {
-            return false;
-        }
-        uint64_t digit = (uint64_t)(bytes[index] - '0');
-        if (value > (UINT64_MAX - digit) / 10) {
-            return false; /* ERANGE */
-        }
-        value = value * 10 + digit;
-    }
-    *cursor = negative ? (uint64_t)0 - value : value;
-    return true;
-}
-
 struct hash_scan_options {
     struct slice pattern;
     bool use_pattern;
@@ -641,7 +599,7 @@ static uint64_t hash_scan_run(const struct hash *hash, uint64_t *cursor, uint64_
 void cmd_hscan(struct client *client) {
     ASSERT(client->argv.count >= 3);
     uint64_t cursor = 0;
-    if (!hash_parse_cursor(client_arg(client, 2), &cursor)) {
+    if (!argument_cursor(client_arg(client, 2), &cursor)) {
         reply_error(&client->reply, ERROR_INVALID_CURSOR);
         return;
     }

@@ -48,7 +48,6 @@ STATIC_ASSERT(SCAN_RESULTS_MAX >= 2 * INDEX_SEGMENT_FILL_MAX, "a call holds two 
 
 static const char ERROR_NO_SUCH_KEY[] = "ERR no such key";
 static const char ERROR_SAME_OBJECT[] = "ERR source and destination objects are the same";
-static const char ERROR_INVALID_CURSOR[] = "ERR invalid cursor";
 static const char ERROR_INT_RANGE[] =
     "ERR value is out of range, value must between -2147483648 and 2147483647";
 static const char ERROR_SORT_SCORE[] = "ERR One or more scores can't be converted into double";
@@ -163,48 +162,6 @@ struct scan_options {
     struct slice type;
 };
 
-static bool scan_is_space(uint8_t c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-/*
- * Parses a cursor as Redis's parseScanCursorOrReply (strtoul, base 10): no
- * leading space, an optional sign ("-n" wraps), digits, and nothing after
- * them but a NUL byte. No digits at all reads as 0, valid only when the text
- * is empty or starts with a NUL byte. Overflow is invalid.
- */
-static bool scan_parse_cursor(struct slice text, uint64_t *cursor) {
-    ASSERT(cursor != NULL);
-    if (text.size > 0 && scan_is_space(text.ptr[0])) {
-        return false;
-    }
-    uint32_t index = 0;
-    bool negative = false;
-    if (index < text.size && (text.ptr[index] == '+' || text.ptr[index] == '-')) {
-        negative = text.ptr[index] == '-';
-        index++;
-    }
-    uint32_t digits_start = index;
-    uint64_t value = 0;
-    bool overflow = false;
-    for (; index < text.size && text.ptr[index] >= '0' && text.ptr[index] <= '9'; index++) {
-        uint64_t digit = (uint64_t)(text.ptr[index] - '0');
-        overflow = overflow || value > (UINT64_MAX - digit) / 10;
-        value = value * 10 + digit;
-    }
-    if (index == digits_start) {
-        /* strtoul leaves its end pointer at the start of the text. */
-        *cursor = 0;
-        return text.size == 0 || text.ptr[0] == 0;
-    }
-    ASSERT(index <= text.size);
-    if ((index < text.size && text.ptr[index] != 0) || overflow) {
-        return false;
-    }
-    *cursor = negative ? (uint64_t)0 - value : value;
-    return true;
-}
-
 /* Parses COUNT, MATCH and TYPE from argv[2..] as Redis's scanGenericCommand. */
 static bool scan_parse_options(struct client *client, struct scan_options *options) {
     ASSERT(client->argv.count >= 2);
@@ -315,7 +272,7 @@ static void scan_run(struct client *client, uint64_t cursor,
 void cmd_scan(struct client *client) {
     ASSERT(client->argv.count >= 2);
     uint64_t cursor = 0;
-    if (!scan_parse_cursor(client_arg(client, 1), &cursor)) {
+    if (!argument_cursor(client_arg(client, 1), &cursor)) {
         reply_error(&client->reply, ERROR_INVALID_CURSOR);
         return;
     }

@@ -44,7 +44,6 @@ static const char ERROR_SRANDMEMBER_RANGE[] =
 static const char ERROR_NUMKEYS[] = "ERR numkeys should be greater than 0";
 static const char ERROR_NUMKEYS_ARGS[] = "ERR Number of keys can't be greater than number of args";
 static const char ERROR_LIMIT_NEGATIVE[] = "ERR LIMIT can't be negative";
-static const char ERROR_INVALID_CURSOR[] = "ERR invalid cursor";
 
 /* ==== Shared helpers ==== */
 
@@ -1020,45 +1019,6 @@ void cmd_sdiffstore(struct client *client) {
 
 /* ==== SSCAN ==== */
 
-/*
- * Parses a cursor as Redis's parseScanCursorOrReply (strtoul): no leading
- * space, an optional sign ("-1" wraps to 2^64 - 1), decimal digits, nothing
- * after them but the end (or a NUL byte), no overflow. An empty string is 0.
- */
-static bool parse_cursor(struct slice text, uint64_t *cursor) {
-    ASSERT(cursor != NULL);
-    ASSERT(text.ptr != NULL || text.size == 0);
-    uint32_t index = 0;
-    uint8_t head = text.size > 0 ? text.ptr[0] : 0;
-    if (head == ' ' || (head >= '\t' && head <= '\r')) {
-        return false; /* isspace */
-    }
-    bool negative = text.size > 0 && text.ptr[0] == '-';
-    if (text.size > 0 && (text.ptr[0] == '-' || text.ptr[0] == '+')) {
-        index++;
-    }
-    uint64_t value = 0;
-    uint32_t digit_count = 0;
-    for (; index < text.size && text.ptr[index] >= '0' && text.ptr[index] <= '9'; index++) {
-        uint64_t digit = (uint64_t)(text.ptr[index] - '0');
-        if (value > (UINT64_MAX - digit) / 10) {
-            return false;
-        }
-        value = value * 10 + digit;
-        digit_count++;
-    }
-    if (digit_count == 0) {
-        /* strtoul consumed nothing: valid only when the text is empty. */
-        *cursor = 0;
-        return text.size == 0 || text.ptr[0] == 0;
-    }
-    if (index < text.size && text.ptr[index] != 0) {
-        return false;
-    }
-    *cursor = negative ? 0 - value : value;
-    return true;
-}
-
 struct scan_context {
     struct client *client;
     struct slice pattern;
@@ -1113,7 +1073,7 @@ static bool sscan_options(struct client *client, uint64_t *count, struct scan_co
 void cmd_sscan(struct client *client) {
     ASSERT(client->argv.count >= 3);
     uint64_t cursor = 0;
-    if (!parse_cursor(client_arg(client, 2), &cursor)) {
+    if (!argument_cursor(client_arg(client, 2), &cursor)) {
         reply_error(&client->reply, ERROR_INVALID_CURSOR);
         return;
     }

@@ -892,8 +892,7 @@ static void string_increment(struct client *client, int64_t increment) {
         reply_error(&client->reply, ERROR_NOT_INTEGER);
         return;
     }
-    if ((increment < 0 && value < 0 && increment < INT64_MIN - value) ||
-        (increment > 0 && value > 0 && increment > INT64_MAX - value)) {
+    if (int64_add_overflows(value, increment)) {
         reply_error(&client->reply, ERROR_OVERFLOW);
         return;
     }

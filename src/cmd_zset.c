@@ -31,7 +31,6 @@ static const char ERROR_XX_NX[] = "ERR XX and NX options at the same time are no
 static const char ERROR_GT_LT_NX[] =
     "ERR GT, LT, and/or NX options at the same time are not compatible";
 static const char ERROR_INCR_PAIR[] = "ERR INCR option supports a single increment-element pair";
-static const char ERROR_INVALID_CURSOR[] = "ERR invalid cursor";
 static const char EMPTY_SCAN[] = "*2\r\n$1\r\n0\r\n*0\r\n";
 
 /* ==== Shared helpers ==== */
@@ -803,37 +802,6 @@ void cmd_zrandmember(struct client *client) {
 
 /* ==== ZSCAN ==== */
 
-/* parseScanCursorOrReply: strtoul rules (sign allowed, no leading space, up to a NUL byte). */
-static bool parse_scan_cursor(struct slice text, uint64_t *cursor) {
-    ASSERT(cursor != NULL);
-    ASSERT(text.ptr != NULL || text.size == 0);
-    const uint8_t *nul = text.size > 0 ? memchr(text.ptr, 0, text.size) : NULL;
-    uint32_t size = nul != NULL ? (uint32_t)(nul - text.ptr) : text.size;
-    uint32_t index = 0;
-    bool negative = false;
-    if (size > 0 && (text.ptr[0] == '+' || text.ptr[0] == '-')) {
-        negative = text.ptr[0] == '-';
-        index = 1;
-    }
-    uint64_t value = 0;
-    uint32_t digits = 0;
-    for (; index < size && text.ptr[index] >= '0' && text.ptr[index] <= '9'; index++) {
-        uint64_t digit = (uint64_t)(text.ptr[index] - '0');
-        if (value > (UINT64_MAX - digit) / 10) {
-            return false; /* ERANGE */
-        }
-        value = value * 10 + digit;
-        digits++;
-    }
-    /* No digits: strtoul leaves the end at the start, valid only for an empty string. */
-    if (digits == 0) {
-        *cursor = 0;
-        return size == 0;
-    }
-    *cursor = negative ? (uint64_t)0 - value : value;
-    return index == size;
-}
-
 struct scan_state {
     struct client *client;
     struct slice pattern;
@@ -911,7 +879,7 @@ static bool scan_options(struct client *client, int64_t *count, struct scan_stat
 void cmd_zscan(struct client *client) {
     ASSERT(client->argv.count >= 3);
     uint64_t cursor = 0;
-    if (!parse_scan_cursor(client_arg(client, 2), &cursor)) {
+    if (!argument_cursor(client_arg(client, 2), &cursor)) {
         reply_error(&client->reply, ERROR_INVALID_CURSOR);
         return;
     }

@@ -20,6 +20,7 @@ const char ERROR_NOPERM_KEYS[] =
 const char ERROR_OUT_OF_RANGE_POSITIVE[] = "ERR value is out of range, must be positive";
 const char ERROR_DB_INDEX[] = "ERR DB index is out of range";
 const char ERROR_STRING_TOO_LONG[] = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+const char ERROR_INVALID_CURSOR[] = "ERR invalid cursor";
 
 #define COMMAND_NAME_SIZE_MAX 32u
 #define UNKNOWN_ARGS_SIZE_MAX 128u
@@ -252,6 +253,35 @@ void commands_dispatch(struct client *client) {
 
 bool argument_int64(struct slice text, int64_t *value) {
     return parse_int64(text.ptr, text.size, value);
+}
+
+bool argument_cursor(struct slice text, uint64_t *cursor) {
+    ASSERT(cursor != NULL);
+    ASSERT(text.ptr != NULL || text.size == 0);
+    uint8_t head = text.size > 0 ? text.ptr[0] : 0;
+    if (head == ' ' || (head >= '\t' && head <= '\r')) {
+        return false; /* isspace */
+    }
+    uint32_t index = (head == '+' || head == '-') ? 1u : 0u;
+    uint32_t digits_start = index;
+    uint64_t value = 0;
+    for (; index < text.size && text.ptr[index] >= '0' && text.ptr[index] <= '9'; index++) {
+        uint64_t digit = (uint64_t)(text.ptr[index] - '0');
+        if (value > (UINT64_MAX - digit) / 10) {
+            return false; /* ERANGE */
+        }
+        value = value * 10 + digit;
+    }
+    if (index == digits_start) {
+        /* strtoul consumed nothing: its end pointer stays at the start. */
+        *cursor = 0;
+        return text.size == 0 || head == 0;
+    }
+    if (index < text.size && text.ptr[index] != 0) {
+        return false;
+    }
+    *cursor = head == '-' ? (uint64_t)0 - value : value;
+    return true;
 }
 
 bool argument_int64_or_reply(struct client *client, struct slice text, int64_t *value) {

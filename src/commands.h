@@ -73,6 +73,7 @@ extern const char ERROR_NOPERM_KEYS[];
 extern const char ERROR_OUT_OF_RANGE_POSITIVE[];
 extern const char ERROR_DB_INDEX[];
 extern const char ERROR_STRING_TOO_LONG[];
+extern const char ERROR_INVALID_CURSOR[];
 
 /* ==== Argument helpers for handlers ==== */
 
@@ -80,6 +81,14 @@ extern const char ERROR_STRING_TOO_LONG[];
 bool argument_int64(struct slice text, int64_t *value);
 /* Parses a double as Redis's getLongDoubleFromObject / strtod rules; false if not one. */
 bool argument_double(struct slice text, double *value);
+/*
+ * Parses a SCAN-family cursor as Redis's parseScanCursorOrReply (strtoul, base
+ * 10): no leading space, an optional sign ("-n" wraps), digits, and nothing
+ * after them but a NUL byte; no digits reads as 0, valid only for an empty text
+ * (or one starting with NUL); overflow is invalid.
+ */
+bool argument_cursor(struct slice text, uint64_t *cursor);
+
 /* Replies ERROR_NOT_INTEGER on failure. */
 bool argument_int64_or_reply(struct client *client, struct slice text, int64_t *value);
 
