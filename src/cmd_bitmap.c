@@ -64,22 +64,6 @@ static struct slice bitmap_bytes(const struct item *item, char *digits) {
     return item_string(item, digits);
 }
 
-/* Where the value can grow to size bytes without moving, or NULL (as SETRANGE). */
-static uint8_t *bitmap_in_place(struct item *item, uint64_t size) {
-    ASSERT(item->type == ITEM_STRING);
-    ASSERT(size <= UINT32_MAX);
-    if (item->encoding == ITEM_ENCODING_EXTERNAL) {
-        uint8_t *external = item_external(item);
-        return heap_usable_size(&server.heap, external) >= size ? external : NULL;
-    }
-    if (item->encoding == ITEM_ENCODING_EMBEDDED && size <= ITEM_EMBEDDED_SIZE_MAX) {
-        uint64_t offset = item_payload_offset(item->flags, item->key_size, item->encoding);
-        uint64_t usable = heap_usable_size(&server.heap, item);
-        ASSERT(usable >= offset + item->value_size);
-        return usable - offset >= size ? item_payload(item) : NULL;
-    }
-    return NULL;
-}
 
 /*
  * A new string item for key holding `old` zero-padded to size bytes, with
@@ -151,11 +135,11 @@ static uint8_t *bitmap_writable(struct client *client, struct slice key, uint64_
     struct slice old = bitmap_bytes(item, digits);
     uint64_t new_size = MAX((uint64_t)old.size, size);
     if (item->encoding != ITEM_ENCODING_INT) {
-        bytes = bitmap_in_place(item, new_size);
+        bytes = item_string_room(&server.heap, item, new_size);
     }
     if (bytes != NULL) {
         memset(bytes + old.size, 0, new_size - old.size);
-        item->value_size = (uint32_t)new_size;
+        item_set_value_size(item, (uint32_t)new_size);
         item->string_hint = ITEM_STRING_HINT_RAW; /* Redis unshares into a raw string */
     } else {
         struct item *updated = bitmap_build(item_key(item), old, new_size,

@@ -461,7 +461,7 @@ void cmd_move(struct client *client) {
         reply_integer(&client->reply, 0);
         return;
     }
-    ASSERT(item->key_size == key.size);
+    ASSERT(item_key_size(item) == key.size);
     if (!db_move(&server.keyspace, client->db, target, item, hash)) {
         reply_error(&client->reply, ERROR_OOM);
         return;
@@ -578,8 +578,7 @@ static void object_key_subcommand(struct client *client, const char *name) {
             reply_error(&client->reply, ERROR_LFU_SELECTED);
             return;
         }
-        uint32_t now = server.keyspace.lru_clock;
-        uint32_t idle = now > item->lru_clock ? now - item->lru_clock : 0;
+        uint32_t idle = item_lru_elapsed(server.keyspace.lru_clock, item->lru_clock);
         reply_integer(&client->reply, (int64_t)idle);
     } else {
         ASSERT(strcmp(name, "freq") == 0);

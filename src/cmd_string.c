@@ -197,7 +197,7 @@ static uint32_t string_size(const struct item *item) {
     ASSERT(item->type == ITEM_STRING);
     char digits[STRING_DIGITS_SIZE];
     struct slice value = item_string(item, digits);
-    ASSERT(item->encoding == ITEM_ENCODING_INT || value.size == item->value_size);
+    ASSERT(value.size == item_value_size(item));
     return value.size;
 }
 
@@ -228,7 +228,7 @@ static struct item *string_create_from_argument(struct client *client, struct sl
     }
     struct item *item = item_create_string(&server.heap, key, value, expire_at_ms, external);
     if (item != NULL) {
-        ASSERT(item->value_size == value.size);
+        ASSERT(item_value_size(item) == value.size);
     }
     return item;
 }
@@ -279,7 +279,7 @@ static struct item *string_store_value(struct client *client, struct slice key, 
         return NULL;
     }
     db_store(&server.keyspace, client->db, item, hash, old_item);
-    ASSERT(item->value_size == value.size);
+    ASSERT(item_value_size(item) == value.size);
     return item;
 }
 
@@ -665,22 +665,6 @@ static void string_splice_into(uint8_t *target, uint64_t old_size, uint64_t offs
     memcpy(target + offset, bytes.ptr, bytes.size);
 }
 
-/* Where a value of new_size bytes can be written without moving, or NULL. */
-static uint8_t *string_writable(struct item *item, uint64_t new_size) {
-    ASSERT(item->type == ITEM_STRING);
-    ASSERT(new_size >= item->value_size);
-    if (item->encoding == ITEM_ENCODING_EXTERNAL) {
-        uint8_t *external = item_external(item);
-        return heap_usable_size(&server.heap, external) >= new_size ? external : NULL;
-    }
-    if (item->encoding == ITEM_ENCODING_EMBEDDED && new_size <= ITEM_EMBEDDED_SIZE_MAX) {
-        uint64_t offset = item_payload_offset(item->flags, item->key_size, item->encoding);
-        uint64_t usable = heap_usable_size(&server.heap, item);
-        ASSERT(usable >= offset + item->value_size);
-        return usable - offset >= new_size ? item_payload(item) : NULL;
-    }
-    return NULL;
-}
 
 /*
  * A new string item for `key`: old_value with `bytes` written at `offset`.
@@ -736,10 +720,10 @@ static int64_t string_splice(struct client *client, struct item *item, uint64_t 
     struct slice old_value = item_string(item, digits);
     uint64_t new_size = MAX((uint64_t)old_value.size, offset + bytes.size);
     ASSERT(new_size <= UINT32_MAX);
-    uint8_t *target = string_writable(item, new_size);
+    uint8_t *target = item_string_room(&server.heap, item, new_size);
     if (target != NULL) {
         string_splice_into(target, old_value.size, offset, bytes);
-        item->value_size = (uint32_t)new_size;
+        item_set_value_size(item, (uint32_t)new_size);
         item->string_hint = ITEM_STRING_HINT_RAW; /* Redis unshares into a raw string */
         return (int64_t)new_size;
     }
@@ -902,7 +886,7 @@ static void string_increment(struct client *client, int64_t increment) {
     if (item != NULL && item->encoding == ITEM_ENCODING_INT) {
         /* Same layout, same key, same expiry: only the payload changes. */
         memcpy(item_payload(item), &value, sizeof(value));
-        item->value_size = digits_size;
+        item_set_value_size(item, digits_size);
         item->string_hint = ITEM_STRING_HINT_NONE; /* an INCR result is "int" again */
         ASSERT(item_int(item) == value);
     } else {

@@ -479,7 +479,7 @@ static bool client_process_input(struct client *client) {
      * decisions in it see the same "now" (a batch runs in well under a millisecond). */
     int64_t now_us = clock_now_us();
     server.keyspace.now_ms = now_us / 1000;
-    server.keyspace.lru_clock = (uint32_t)(now_us / 1000000);
+    server.keyspace.lru_clock = (uint32_t)(now_us / 1000000) & ITEM_LRU_MASK;
     for (uint32_t round = 0; round < CLIENT_COMMANDS_PER_TURN_MAX * 4; round++) {
         if (client->state != CLIENT_OPEN || client->big_arg_active) {
             return true;
@@ -776,7 +776,7 @@ static void server_check_clients(void) {
 static void server_cron(void) {
     server.cron_count++;
     server.keyspace.now_ms = server.now_ms;
-    server.keyspace.lru_clock = (uint32_t)(server.now_ms / 1000);
+    server.keyspace.lru_clock = (uint32_t)(server.now_ms / 1000) & ITEM_LRU_MASK;
     db_expire_step(&server.keyspace);
     if (server.heap.used_size > server.config.maxmemory) {
         /* Over budget (a lowered maxmemory, say): keep evicting a bounded batch per tick. */

@@ -13,26 +13,32 @@
 static struct item *item_allocate(struct heap *heap, uint8_t type, uint8_t encoding,
                                   struct slice key, int64_t expire_at_ms, uint32_t payload_size) {
     ASSERT(expire_at_ms >= 0);
+    ASSERT(encoding != ITEM_ENCODING_EMBEDDED || payload_size <= ITEM_EMBEDDED_SIZE_MAX);
     uint8_t flags = expire_at_ms > 0 ? ITEM_FLAG_EXPIRE : 0;
-    uint64_t size = (uint64_t)item_payload_offset(flags, key.size, encoding) + payload_size;
+    uint32_t key_offset = item_key_offset(flags, key.size);
+    uint64_t size = (uint64_t)key_offset + key.size + payload_size;
     struct item *item = heap_alloc(heap, size);
     if (item == NULL) {
         return NULL;
     }
-    item->type = type;
-    item->encoding = encoding;
-    item->flags = flags;
+    item->type = type & 7u;
+    item->encoding = encoding & 3u;
+    item->flags = flags & 1u;
     item->string_hint = ITEM_STRING_HINT_NONE;
     item->lru_clock = 0;
-    item->key_size = key.size;
-    item->value_size = 0;
+    item->key_size_short = key.size >= ITEM_KEY_SIZE_LONG ? ITEM_KEY_SIZE_LONG : (uint16_t)key.size;
+    item->value_size_short = 0;
+    if (key.size >= ITEM_KEY_SIZE_LONG) {
+        memcpy((uint8_t *)item + sizeof(struct item), &key.size, sizeof(uint32_t));
+    }
     if (flags & ITEM_FLAG_EXPIRE) {
-        memcpy((uint8_t *)item + sizeof(struct item), &expire_at_ms, sizeof(expire_at_ms));
+        memcpy((uint8_t *)item + item_expire_offset(item), &expire_at_ms, sizeof(expire_at_ms));
     }
     if (key.size > 0) {
-        memcpy((uint8_t *)item + item_key_offset(flags), key.ptr, key.size);
+        memcpy((uint8_t *)item + key_offset, key.ptr, key.size);
     }
     ASSERT(item_key(item).size == key.size);
+    ASSERT(item_payload_offset(item) + payload_size == size);
     return item;
 }
 
@@ -41,7 +47,8 @@ struct item *item_create_string(struct heap *heap, struct slice key, struct slic
     int64_t number = 0;
     struct item *item = NULL;
     if (external != NULL) {
-        item = item_allocate(heap, ITEM_STRING, ITEM_ENCODING_EXTERNAL, key, expire_at_ms, 8);
+        item = item_allocate(heap, ITEM_STRING, ITEM_ENCODING_EXTERNAL, key, expire_at_ms,
+                             ITEM_EXTERNAL_PAYLOAD_SIZE);
         if (item != NULL) {
             memcpy(item_payload(item), &external, sizeof(external));
         }
@@ -61,7 +68,8 @@ struct item *item_create_string(struct heap *heap, struct slice key, struct slic
         if (copy == NULL) {
             return NULL;
         }
-        item = item_allocate(heap, ITEM_STRING, ITEM_ENCODING_EXTERNAL, key, expire_at_ms, 8);
+        item = item_allocate(heap, ITEM_STRING, ITEM_ENCODING_EXTERNAL, key, expire_at_ms,
+                             ITEM_EXTERNAL_PAYLOAD_SIZE);
         if (item == NULL) {
             heap_free(heap, copy);
             return NULL;
@@ -70,7 +78,7 @@ struct item *item_create_string(struct heap *heap, struct slice key, struct slic
         memcpy(item_payload(item), &copy, sizeof(copy));
     }
     if (item != NULL) {
-        item->value_size = value.size;
+        item_set_value_size(item, value.size);
     }
     return item;
 }
@@ -87,10 +95,11 @@ struct item *item_create_object(struct heap *heap, uint8_t type, struct slice ke
 }
 
 static uint32_t item_payload_size(const struct item *item) {
-    if (item->encoding == ITEM_ENCODING_EMBEDDED) {
-        return item->value_size;
+    switch (item->encoding) {
+    case ITEM_ENCODING_EMBEDDED: return item->value_size_short;
+    case ITEM_ENCODING_EXTERNAL: return ITEM_EXTERNAL_PAYLOAD_SIZE;
+    default: return (uint32_t)sizeof(int64_t); /* INT value or OBJECT pointer */
     }
-    return 8;
 }
 
 /* A new item for `key` with another expiry, holding the same payload (bytes or pointer). */
@@ -105,7 +114,7 @@ static struct item *item_rebuild(struct heap *heap, const struct item *item, str
         return NULL;
     }
     copy->lru_clock = item->lru_clock;
-    copy->value_size = item->value_size;
+    copy->value_size_short = item->value_size_short;
     copy->string_hint = item->string_hint;
     if (payload_size > 0) {
         memcpy(item_payload(copy), item_payload((struct item *)item), payload_size);
@@ -150,13 +159,30 @@ struct slice item_string(const struct item *item, char *digits) {
         return (struct slice){ .ptr = (const uint8_t *)digits, .size = size };
     }
     case ITEM_ENCODING_EXTERNAL:
-        return (struct slice){ .ptr = item_external(item), .size = item->value_size };
+        return (struct slice){ .ptr = item_external(item), .size = item_value_size(item) };
     case ITEM_ENCODING_EMBEDDED:
-        return (struct slice){ .ptr = item_payload((struct item *)item), .size = item->value_size };
+        return (struct slice){ .ptr = item_payload((struct item *)item),
+                               .size = item->value_size_short };
     default:
         ASSERT(false);
     }
     return (struct slice){ 0 };
+}
+
+uint8_t *item_string_room(const struct heap *heap, struct item *item, uint64_t size) {
+    ASSERT(item->type == ITEM_STRING);
+    ASSERT(size >= item_value_size(item));
+    if (item->encoding == ITEM_ENCODING_EXTERNAL) {
+        uint8_t *external = item_external(item);
+        return heap_usable_size(heap, external) >= size ? external : NULL;
+    }
+    if (item->encoding == ITEM_ENCODING_EMBEDDED && size <= ITEM_EMBEDDED_SIZE_MAX) {
+        uint64_t offset = item_payload_offset(item);
+        uint64_t usable = heap_usable_size(heap, item);
+        ASSERT(usable >= offset + item->value_size_short);
+        return usable - offset >= size ? item_payload(item) : NULL;
+    }
+    return NULL;
 }
 
 /* Frees a collection of the given item type. */
@@ -224,12 +250,13 @@ struct item *item_duplicate(struct heap *heap, const struct item *item, struct s
         return item_rebuild(heap, item, key, expire_at_ms); /* the payload is the value */
     }
     if (item->encoding == ITEM_ENCODING_EXTERNAL) {
-        uint8_t *value = heap_alloc(heap, MAX(item->value_size, 1u));
+        uint32_t size = item_value_size(item);
+        uint8_t *value = heap_alloc(heap, MAX(size, 1u));
         if (value == NULL) {
             return NULL;
         }
-        memcpy(value, item_external(item), item->value_size);
-        struct slice bytes = { .ptr = value, .size = item->value_size };
+        memcpy(value, item_external(item), size);
+        struct slice bytes = { .ptr = value, .size = size };
         struct item *copy = item_create_string(heap, key, bytes, expire_at_ms, value);
         if (copy == NULL) {
             heap_free(heap, value);
@@ -269,7 +296,7 @@ uint64_t item_memory_size(const struct heap *heap, const struct item *item) {
 const char *item_encoding_name(const struct item *item) {
     if (item->type == ITEM_STRING) {
         /* Redis keeps strings of up to 44 bytes in one allocation ("embstr"). */
-        bool short_string = item->value_size <= ITEM_EMBSTR_SIZE_MAX;
+        bool short_string = item_value_size(item) <= ITEM_EMBSTR_SIZE_MAX;
         switch (item->string_hint) {
         case ITEM_STRING_HINT_RAW: return "raw";
         case ITEM_STRING_HINT_EMBSTR: return short_string ? "embstr" : "raw";
@@ -377,21 +404,21 @@ static uint32_t lfu_increment(struct keyspace *keyspace, uint32_t counter) {
     return random < probability ? counter + 1 : counter;
 }
 
+/* The access field for an item touched now with LFU counter `counter` (unused under LRU). */
+static uint32_t access_field(const struct keyspace *keyspace, uint32_t counter) {
+    ASSERT(counter <= 255);
+    uint32_t value = keyspace->lfu ? (lfu_minutes(keyspace) << 8) | counter : keyspace->lru_clock;
+    ASSERT(value <= ITEM_LRU_MASK);
+    return value;
+}
+
 static void item_touch(struct keyspace *keyspace, struct item *item) {
-    if (keyspace->lfu) {
-        uint32_t counter = lfu_increment(keyspace, item_lfu_counter(keyspace, item));
-        item->lru_clock = (lfu_minutes(keyspace) << 8) | counter;
-    } else {
-        item->lru_clock = keyspace->lru_clock;
-    }
+    uint32_t counter = keyspace->lfu ? lfu_increment(keyspace, item_lfu_counter(keyspace, item)) : 0;
+    item->lru_clock = access_field(keyspace, counter) & ITEM_LRU_MASK;
 }
 
 void item_touch_new(struct keyspace *keyspace, struct item *item) {
-    if (keyspace->lfu) {
-        item->lru_clock = (lfu_minutes(keyspace) << 8) | LFU_INIT_VAL;
-    } else {
-        item->lru_clock = keyspace->lru_clock;
-    }
+    item->lru_clock = access_field(keyspace, LFU_INIT_VAL) & ITEM_LRU_MASK;
 }
 
 struct item *db_find(struct keyspace *keyspace, struct db *db, struct slice key, uint64_t hash) {

@@ -146,6 +146,13 @@ void item_free(struct heap *heap, struct item *item);
 /* A string item's bytes; INT-encoded values are formatted into `digits` (>= 24 bytes). */
 struct slice item_string(const struct item *item, char *digits);
 
+/*
+ * Where a string can grow to `size` bytes without moving (an EMBEDDED item's
+ * or an EXTERNAL value's spare capacity), or NULL. INT strings never can.
+ * The caller writes the bytes and then item_set_value_size.
+ */
+uint8_t *item_string_room(const struct heap *heap, struct item *item, uint64_t size);
+
 /* For INT-encoded strings: the value. */
 int64_t item_int(const struct item *item);
 

@@ -14,7 +14,7 @@ static uint64_t evict_score(const struct keyspace *keyspace, enum maxmemory_poli
     switch (policy) {
     case POLICY_ALLKEYS_LRU:
     case POLICY_VOLATILE_LRU:
-        return keyspace->lru_clock >= item->lru_clock ? keyspace->lru_clock - item->lru_clock : 0;
+        return item_lru_elapsed(keyspace->lru_clock, item->lru_clock);
     case POLICY_ALLKEYS_LFU:
     case POLICY_VOLATILE_LFU:
         return 255 - item_lfu_counter(keyspace, item);

@@ -6,85 +6,102 @@
  *   (d <= global_depth) fills the 2^(global_depth - d) consecutive directory
  *   slots whose index shares its top d bits, and holds exactly the items
  *   whose hash starts with those d bits.
- * - Inside a segment an item sits at its home slot (hash & (SLOTS - 1)) or
- *   after it, with no empty slot in between (linear probing, wrapping inside
- *   the segment). Deletion shifts later entries back instead of leaving
- *   tombstones, so this holds at all times.
- * - A segment holds at most INDEX_SEGMENT_FILL_MAX < INDEX_SEGMENT_SLOTS
- *   items, so every probe meets an empty slot within INDEX_SEGMENT_SLOTS steps.
+ * - Inside a segment an item sits at its home slot or after it, with no empty
+ *   slot in between (linear probing, wrapping inside the segment). Deletion
+ *   shifts later entries back instead of leaving tombstones, so this holds at
+ *   all times.
+ * - A segment holds fewer than segment_fill_max(capacity) items, so every
+ *   probe meets an empty slot within `capacity` steps.
  *
  * Slot layout (0 is empty):
  *
- *   63            48 47                                       0
- *   +---------------+------------------------------------------+
- *   | fingerprint16 | item pointer (user space is below 2^48)  |
- *   +---------------+------------------------------------------+
+ *   63              44 43                                      0
+ *   +-----------------+----------------------------------------+
+ *   | hash bits 0..19 | item pointer >> 3 (user space < 2^47)   |
+ *   +-----------------+----------------------------------------+
  *
- * The fingerprint is hash bits 16..31 (never 0), disjoint from the home-slot
- * bits (0..9) and, as global_depth <= 32, from the directory bits (32..63).
- * A slot does not hold the home-slot bits, so backward-shift deletion and
- * splits recompute the hash of the items they move from their keys.
+ * The home slot is (hash bits 0..15) * capacity >> 16: a function of the bits
+ * the slot keeps, so resizing moves slots without reading any item. The 20
+ * bits also filter key comparisons: entries met while probing have homes at
+ * or near ours, so a stored value equal to ours is a false match only about
+ * one time in 1,000 per entry. The directory uses the top bits (>= 32).
+ * Splits need the bit below the local depth, which the slot does not keep,
+ * so a split recomputes the hash of each item it moves from its key.
  */
 #include "index.h"
 
 #include <xxhash.h>
 
-#define INDEX_SLOT_MASK ((uint64_t)INDEX_SEGMENT_SLOTS - 1)
-#define INDEX_POINTER_BITS 48u
+/* Resizes from the smallest to the largest capacity (~1/8 apart) plus splits. */
+#define INDEX_GROW_STEPS_MAX 128u
+#define INDEX_POINTER_BITS 44u
 #define INDEX_POINTER_MASK (((uint64_t)1 << INDEX_POINTER_BITS) - 1)
+#define INDEX_HASH_BITS 20u
+#define INDEX_HASH_MASK (((uint64_t)1 << INDEX_HASH_BITS) - 1)
+#define INDEX_HOME_BITS 16u
+#define INDEX_HOME_MASK (((uint64_t)1 << INDEX_HOME_BITS) - 1)
 
-STATIC_ASSERT((INDEX_SEGMENT_SLOTS & (INDEX_SEGMENT_SLOTS - 1)) == 0, "slots are a power of 2");
-STATIC_ASSERT(INDEX_SEGMENT_SLOTS <= ((uint64_t)1 << 16), "home-slot bits stay below bit 16");
+STATIC_ASSERT(INDEX_POINTER_BITS + INDEX_HASH_BITS == 64, "a slot is 64 bits");
+STATIC_ASSERT(INDEX_HOME_BITS <= INDEX_HASH_BITS, "the home comes from the kept bits");
+STATIC_ASSERT(INDEX_SEGMENT_SLOTS <= ((uint64_t)1 << INDEX_HOME_BITS), "home bits cover slots");
 STATIC_ASSERT(INDEX_SEGMENT_FILL_MAX < INDEX_SEGMENT_SLOTS, "a probe always meets an empty slot");
-STATIC_ASSERT(INDEX_GLOBAL_DEPTH_MAX <= 32, "directory bits stay above the fingerprint");
+STATIC_ASSERT(INDEX_GLOBAL_DEPTH_MAX <= 32, "directory bits stay above the kept bits");
+STATIC_ASSERT(INDEX_SEGMENT_SLOTS_MIN >= 8, "a minimal segment takes one item before growing");
 
 static uint64_t index_hash_seed = 0;
 
 /* ==== Slots and hashing ==== */
 
-static uint64_t slot_fingerprint(uint64_t hash) {
-    uint64_t fingerprint = (hash >> 16) & 0xffffu;
-    fingerprint = fingerprint == 0 ? 1 : fingerprint;
-    ASSERT(fingerprint != 0);
-    ASSERT(fingerprint <= 0xffffu);
-    return fingerprint;
-}
-
 static uint64_t slot_make(const struct item *item, uint64_t hash) {
     uint64_t address = (uint64_t)(uintptr_t)item;
     ASSERT(address != 0);
-    ASSERT((address & ~INDEX_POINTER_MASK) == 0);
-    return (slot_fingerprint(hash) << INDEX_POINTER_BITS) | address;
+    ASSERT(address % 8 == 0);
+    ASSERT((address >> 3) <= INDEX_POINTER_MASK);
+    return ((hash & INDEX_HASH_MASK) << INDEX_POINTER_BITS) | (address >> 3);
 }
 
-static struct item *slot_item(uint64_t slot) {
+struct item *index_slot_item(uint64_t slot) {
     ASSERT(slot != 0);
-    struct item *item = (struct item *)(uintptr_t)(slot & INDEX_POINTER_MASK);
+    struct item *item = (struct item *)(uintptr_t)((slot & INDEX_POINTER_MASK) << 3);
     ASSERT(item != NULL);
     return item;
 }
 
-static bool slot_matches(uint64_t slot, uint64_t fingerprint, struct slice key) {
+static struct item *slot_item(uint64_t slot) {
+    return index_slot_item(slot);
+}
+
+static bool slot_matches(uint64_t slot, uint64_t hash, struct slice key) {
     ASSERT(slot != 0);
-    ASSERT(fingerprint != 0);
-    if ((slot >> INDEX_POINTER_BITS) != fingerprint) {
+    if ((slot >> INDEX_POINTER_BITS) != (hash & INDEX_HASH_MASK)) {
         return false;
     }
     return slice_equal(item_key(slot_item(slot)), key);
 }
 
-static uint32_t slot_home(uint64_t hash) {
-    return (uint32_t)(hash & INDEX_SLOT_MASK);
+uint32_t index_slot_home(uint64_t hash, uint32_t capacity) {
+    ASSERT(capacity > 0 && capacity <= INDEX_SEGMENT_SLOTS);
+    uint32_t home = (uint32_t)(((hash & INDEX_HOME_MASK) * capacity) >> INDEX_HOME_BITS);
+    ASSERT(home < capacity);
+    return home;
 }
 
-static uint32_t slot_next(uint32_t slot_index) {
-    ASSERT(slot_index < INDEX_SEGMENT_SLOTS);
-    return (uint32_t)((slot_index + 1u) & INDEX_SLOT_MASK);
+static uint32_t slot_next(const struct index_segment *segment, uint32_t slot_index) {
+    ASSERT(slot_index < segment->capacity);
+    return slot_index + 1u == segment->capacity ? 0 : slot_index + 1u;
 }
 
-/* The home slot of the item a slot refers to, from its key's hash. */
-static uint32_t slot_rehome(uint64_t slot) {
-    return slot_home(index_hash(item_key(slot_item(slot))));
+/* The home slot of the entry a slot holds, from the bits it keeps. */
+static uint32_t slot_home(const struct index_segment *segment, uint64_t slot) {
+    return index_slot_home(slot >> INDEX_POINTER_BITS, segment->capacity);
+}
+
+/* Items a segment of `capacity` slots may hold before it must grow: 7/8. */
+static uint32_t segment_fill_max(uint32_t capacity) {
+    ASSERT(capacity >= INDEX_SEGMENT_SLOTS_MIN && capacity <= INDEX_SEGMENT_SLOTS);
+    uint32_t fill_max = capacity - capacity / 8u;
+    ASSERT(fill_max < capacity);
+    return fill_max;
 }
 
 /* ==== Directory ==== */
@@ -114,7 +131,7 @@ static uint64_t segment_span(const struct index *index, const struct index_segme
 static struct index_segment *segment_of(const struct index *index, uint64_t hash) {
     struct index_segment *segment = index->directory[directory_index_of(index, hash)];
     ASSERT(segment != NULL);
-    ASSERT(segment->count <= INDEX_SEGMENT_FILL_MAX);
+    ASSERT(segment->count < segment->capacity);
     return segment;
 }
 
@@ -123,35 +140,34 @@ static struct index_segment *segment_of(const struct index *index, uint64_t hash
 /* The slot index holding key, or INDEX_SEGMENT_SLOTS when absent. */
 static uint32_t segment_find(const struct index_segment *segment, struct slice key,
                              uint64_t hash) {
-    ASSERT(segment->count < INDEX_SEGMENT_SLOTS);
-    uint64_t fingerprint = slot_fingerprint(hash);
-    uint32_t slot_index = slot_home(hash);
-    for (uint32_t probe = 0; probe < INDEX_SEGMENT_SLOTS; probe++) {
+    ASSERT(segment->count < segment->capacity);
+    uint32_t slot_index = index_slot_home(hash, segment->capacity);
+    for (uint32_t probe = 0; probe < segment->capacity; probe++) {
         uint64_t slot = segment->slots[slot_index];
         if (slot == 0) {
             return INDEX_SEGMENT_SLOTS;
         }
-        if (slot_matches(slot, fingerprint, key)) {
+        if (slot_matches(slot, hash, key)) {
             return slot_index;
         }
-        slot_index = slot_next(slot_index);
+        slot_index = slot_next(segment, slot_index);
     }
     ASSERT(false); /* a segment always has an empty slot */
     return INDEX_SEGMENT_SLOTS;
 }
 
 /* Places a slot at the first empty position from its home. */
-static void segment_place(struct index_segment *segment, uint64_t slot, uint64_t hash) {
+static void segment_place(struct index_segment *segment, uint64_t slot) {
     ASSERT(slot != 0);
-    ASSERT(segment->count < INDEX_SEGMENT_SLOTS - 1);
-    uint32_t slot_index = slot_home(hash);
-    for (uint32_t probe = 0; probe < INDEX_SEGMENT_SLOTS; probe++) {
+    ASSERT(segment->count + 1u < segment->capacity);
+    uint32_t slot_index = slot_home(segment, slot);
+    for (uint32_t probe = 0; probe < segment->capacity; probe++) {
         if (segment->slots[slot_index] == 0) {
             segment->slots[slot_index] = slot;
             segment->count++;
             return;
         }
-        slot_index = slot_next(slot_index);
+        slot_index = slot_next(segment, slot_index);
     }
     ASSERT(false);
 }
@@ -163,18 +179,19 @@ static void segment_place(struct index_segment *segment, uint64_t slot, uint64_t
 static void segment_delete(struct index_segment *segment, uint32_t slot_index) {
     ASSERT(segment->slots[slot_index] != 0);
     ASSERT(segment->count > 0);
+    uint32_t capacity = segment->capacity;
     uint32_t hole = slot_index;
     uint32_t probe_index = slot_index;
-    for (uint32_t probe = 0; probe < INDEX_SEGMENT_SLOTS; probe++) {
-        probe_index = slot_next(probe_index);
+    for (uint32_t probe = 0; probe < capacity; probe++) {
+        probe_index = slot_next(segment, probe_index);
         uint64_t slot = segment->slots[probe_index];
         if (slot == 0) {
             break;
         }
-        uint32_t home = slot_rehome(slot);
+        uint32_t home = slot_home(segment, slot);
         /* The entry may move back to the hole if the hole is not before its home. */
-        uint64_t distance_home = (probe_index - home) & INDEX_SLOT_MASK;
-        uint64_t distance_hole = (probe_index - hole) & INDEX_SLOT_MASK;
+        uint32_t distance_home = (probe_index + capacity - home) % capacity;
+        uint32_t distance_hole = (probe_index + capacity - hole) % capacity;
         if (distance_home >= distance_hole) {
             segment->slots[hole] = slot;
             hole = probe_index;
@@ -187,16 +204,72 @@ static void segment_delete(struct index_segment *segment, uint32_t slot_index) {
 
 /* ==== Growth ==== */
 
-static struct index_segment *segment_create(struct heap *heap, uint32_t local_depth) {
+static uint64_t segment_bytes(uint32_t capacity) {
+    return sizeof(struct index_segment) + (uint64_t)capacity * sizeof(uint64_t);
+}
+
+/*
+ * The capacity for a segment about to hold `count` items: room for 2/7 more
+ * (so it is at most 7/9 full when made), rounded up to fill the heap object
+ * it will occupy, at most INDEX_SEGMENT_SLOTS.
+ */
+static uint32_t segment_capacity_for(const struct heap *heap, uint32_t count) {
+    ASSERT(count <= INDEX_SEGMENT_FILL_MAX);
+    uint32_t wanted = MAX(INDEX_SEGMENT_SLOTS_MIN, count + (2u * count + 6u) / 7u);
+    if (wanted >= INDEX_SEGMENT_SLOTS) {
+        return INDEX_SEGMENT_SLOTS;
+    }
+    uint64_t held = heap_size_for(heap, segment_bytes(wanted));
+    uint64_t capacity = (held - sizeof(struct index_segment)) / sizeof(uint64_t);
+    capacity = MIN(capacity, (uint64_t)INDEX_SEGMENT_SLOTS);
+    ASSERT(capacity >= wanted);
+    return (uint32_t)capacity;
+}
+
+static struct index_segment *segment_create(struct heap *heap, uint32_t local_depth,
+                                            uint32_t capacity) {
     ASSERT(local_depth <= INDEX_GLOBAL_DEPTH_MAX);
-    struct index_segment *segment = heap_alloc(heap, sizeof(struct index_segment));
+    ASSERT(capacity >= INDEX_SEGMENT_SLOTS_MIN && capacity <= INDEX_SEGMENT_SLOTS);
+    struct index_segment *segment = heap_alloc(heap, segment_bytes(capacity));
     if (segment == NULL) {
         return NULL;
     }
-    memset(segment, 0, sizeof(*segment));
+    memset(segment, 0, segment_bytes(capacity));
     segment->local_depth = local_depth;
+    segment->capacity = capacity;
     ASSERT(segment->count == 0);
     return segment;
+}
+
+/* Points every directory slot of `old` (which fills the slots around directory_index) at `new`. */
+static void directory_redirect(struct index *index, uint64_t directory_index,
+                               const struct index_segment *old, struct index_segment *new) {
+    uint64_t span = segment_span(index, old);
+    uint64_t first = directory_index & ~(span - 1);
+    for (uint64_t offset = 0; offset < span; offset++) {
+        ASSERT(index->directory[first + offset] == old);
+        index->directory[first + offset] = new;
+    }
+}
+
+/* Copies the segment holding `hash` into a larger one; false when the heap has no room. */
+static bool segment_resize(struct index *index, uint64_t hash) {
+    struct index_segment *segment = segment_of(index, hash);
+    uint32_t capacity = segment_capacity_for(index->heap, segment->count);
+    ASSERT(capacity > segment->capacity);
+    struct index_segment *larger = segment_create(index->heap, segment->local_depth, capacity);
+    if (larger == NULL) {
+        return false;
+    }
+    for (uint32_t slot_index = 0; slot_index < segment->capacity; slot_index++) {
+        if (segment->slots[slot_index] != 0) {
+            segment_place(larger, segment->slots[slot_index]);
+        }
+    }
+    ASSERT(larger->count == segment->count);
+    directory_redirect(index, directory_index_of(index, hash), segment, larger);
+    heap_free(index->heap, segment);
+    return true;
 }
 
 /* Moves the directory into `target` (twice the slots) and raises global_depth. */
@@ -215,45 +288,64 @@ static void directory_double(struct index *index, struct index_segment **target)
     ASSERT(directory_count(index) == 2 * count);
 }
 
+/* Counts the items of `segment` whose hash bit below `depth` bits is 1. */
+static uint32_t split_upper_count(const struct index_segment *segment, uint32_t depth) {
+    uint32_t upper = 0;
+    for (uint32_t slot_index = 0; slot_index < segment->capacity; slot_index++) {
+        uint64_t slot = segment->slots[slot_index];
+        if (slot != 0) {
+            uint64_t hash = index_hash(item_key(slot_item(slot)));
+            upper += (uint32_t)((hash >> (63u - depth)) & 1u);
+        }
+    }
+    ASSERT(upper <= segment->count);
+    return upper;
+}
+
 /*
  * Splits `source` (which fills the directory slots around directory_index)
- * into itself and `target`: items whose next hash bit is 1 move to target.
+ * into `lower` and `upper` by the next hash bit, then frees it.
  */
 static void segment_split(struct index *index, uint64_t directory_index,
-                          struct index_segment *target) {
+                          struct index_segment *lower, struct index_segment *upper) {
     struct index_segment *source = index->directory[directory_index];
     ASSERT(source->local_depth < index->global_depth);
-    ASSERT(target->count == 0);
+    ASSERT(lower->count == 0 && upper->count == 0);
     uint32_t depth = source->local_depth;
     uint64_t span = segment_span(index, source);
     uint64_t first = directory_index & ~(span - 1);
-    /* A copy of the slots, so entries can be placed afresh in both segments. */
-    uint64_t slots[INDEX_SEGMENT_SLOTS];
-    memcpy(slots, source->slots, sizeof(slots));
-    memset(source->slots, 0, sizeof(source->slots));
-    uint32_t moved_count = source->count;
-    source->count = 0;
-    for (uint32_t slot_index = 0; slot_index < INDEX_SEGMENT_SLOTS; slot_index++) {
-        if (slots[slot_index] == 0) {
+    for (uint32_t slot_index = 0; slot_index < source->capacity; slot_index++) {
+        uint64_t slot = source->slots[slot_index];
+        if (slot == 0) {
             continue;
         }
-        uint64_t hash = index_hash(item_key(slot_item(slots[slot_index])));
-        bool upper = ((hash >> (63u - depth)) & 1u) != 0;
-        segment_place(upper ? target : source, slots[slot_index], hash);
+        uint64_t hash = index_hash(item_key(slot_item(slot)));
+        bool to_upper = ((hash >> (63u - depth)) & 1u) != 0;
+        segment_place(to_upper ? upper : lower, slot);
     }
-    ASSERT(source->count + target->count == moved_count);
-    source->local_depth = depth + 1;
-    target->local_depth = depth + 1;
-    for (uint64_t offset = span / 2; offset < span; offset++) {
-        index->directory[first + offset] = target;
+    ASSERT(lower->count + upper->count == source->count);
+    for (uint64_t offset = 0; offset < span; offset++) {
+        index->directory[first + offset] = offset < span / 2 ? lower : upper;
     }
+    heap_free(index->heap, source);
     index->segment_count++;
 }
 
-/* One split of the segment holding `hash`; false when the heap has no room. */
-static bool index_grow(struct index *index, uint64_t hash) {
+/* Frees whichever of the given objects were allocated; returns false. */
+static bool grow_undo(struct heap *heap, void *first, void *second, void *third) {
+    void *objects[3] = { first, second, third };
+    for (uint32_t index = 0; index < 3; index++) {
+        if (objects[index] != NULL) {
+            heap_free(heap, objects[index]);
+        }
+    }
+    return false;
+}
+
+/* One split of the full segment holding `hash`; false when the heap has no room. */
+static bool segment_split_at(struct index *index, uint64_t hash) {
     struct index_segment *segment = segment_of(index, hash);
-    ASSERT(segment->count == INDEX_SEGMENT_FILL_MAX);
+    ASSERT(segment->capacity == INDEX_SEGMENT_SLOTS);
     uint32_t segment_count = index->segment_count;
     bool doubling = segment->local_depth == index->global_depth;
     if (doubling && index->global_depth == INDEX_GLOBAL_DEPTH_MAX) {
@@ -268,20 +360,32 @@ static bool index_grow(struct index *index, uint64_t hash) {
             return false;
         }
     }
-    struct index_segment *target = segment_create(index->heap, segment->local_depth + 1);
-    if (target == NULL) {
-        if (directory != NULL) {
-            heap_free(index->heap, directory);
-        }
-        return false;
+    uint32_t depth = segment->local_depth;
+    uint32_t upper_count = split_upper_count(segment, depth);
+    uint32_t lower_count = segment->count - upper_count;
+    struct index_segment *lower =
+        segment_create(index->heap, depth + 1, segment_capacity_for(index->heap, lower_count));
+    struct index_segment *upper =
+        segment_create(index->heap, depth + 1, segment_capacity_for(index->heap, upper_count));
+    if (lower == NULL || upper == NULL) {
+        return grow_undo(index->heap, directory, lower, upper);
     }
     if (doubling) {
         directory_double(index, directory);
     }
-    segment_split(index, directory_index_of(index, hash), target);
+    segment_split(index, directory_index_of(index, hash), lower, upper);
     ASSERT(index->segment_count == segment_count + 1);
-    ASSERT(segment->local_depth == target->local_depth);
     return true;
+}
+
+/* One growth step for the segment holding `hash`: a resize, or a split at full size. */
+static bool index_grow(struct index *index, uint64_t hash) {
+    const struct index_segment *segment = segment_of(index, hash);
+    ASSERT(segment->count == segment_fill_max(segment->capacity));
+    if (segment->capacity < INDEX_SEGMENT_SLOTS) {
+        return segment_resize(index, hash);
+    }
+    return segment_split_at(index, hash);
 }
 
 /* ==== Public API ==== */
@@ -304,7 +408,7 @@ bool index_init(struct index *index, struct heap *heap) {
     if (directory == NULL) {
         return false;
     }
-    struct index_segment *segment = segment_create(heap, 0);
+    struct index_segment *segment = segment_create(heap, 0, INDEX_SEGMENT_SLOTS_MIN);
     if (segment == NULL) {
         heap_free(heap, directory);
         return false;
@@ -344,31 +448,32 @@ struct item *index_find(const struct index *index, struct slice key, uint64_t ha
         return NULL;
     }
     struct item *item = slot_item(segment->slots[slot_index]);
-    ASSERT(item->key_size == key.size);
+    ASSERT(item_key_size(item) == key.size);
     return item;
 }
 
 bool index_prepare_insert(struct index *index, uint64_t hash) {
     ASSERT(index->directory != NULL);
-    /* Each split raises the local depth of the segment holding hash. */
-    for (uint32_t split = 0; split <= INDEX_GLOBAL_DEPTH_MAX; split++) {
-        if (segment_of(index, hash)->count < INDEX_SEGMENT_FILL_MAX) {
+    /* Each step enlarges the segment holding hash or raises its local depth. */
+    for (uint32_t step = 0; step < INDEX_GROW_STEPS_MAX; step++) {
+        const struct index_segment *segment = segment_of(index, hash);
+        if (segment->count < segment_fill_max(segment->capacity)) {
             return true;
         }
         if (!index_grow(index, hash)) {
             return false;
         }
     }
-    ASSERT(false); /* local depth cannot pass INDEX_GLOBAL_DEPTH_MAX */
+    ASSERT(false); /* resizes to the largest capacity, then local depth <= the maximum */
     return false;
 }
 
 void index_insert(struct index *index, struct item *item, uint64_t hash) {
     ASSERT(item != NULL);
     struct index_segment *segment = segment_of(index, hash);
-    ASSERT(segment->count < INDEX_SEGMENT_FILL_MAX); /* index_prepare_insert ran */
+    ASSERT(segment->count < segment_fill_max(segment->capacity)); /* prepare_insert ran */
     ASSERT(segment_find(segment, item_key(item), hash) == INDEX_SEGMENT_SLOTS);
-    segment_place(segment, slot_make(item, hash), hash);
+    segment_place(segment, slot_make(item, hash));
     index->count++;
 }
 
@@ -401,10 +506,9 @@ struct item *index_remove(struct index *index, struct slice key, uint64_t hash) 
 /* Collects items from one segment starting at cursor->slot_index. */
 static uint32_t walk_segment(const struct index_segment *segment, struct index_cursor *cursor,
                              uint32_t *slots_left, struct item **items, uint32_t items_max) {
-    ASSERT(cursor->slot_index < INDEX_SEGMENT_SLOTS);
     ASSERT(*slots_left > 0);
     uint32_t written = 0;
-    while (cursor->slot_index < INDEX_SEGMENT_SLOTS && *slots_left > 0 && written < items_max) {
+    while (cursor->slot_index < segment->capacity && *slots_left > 0 && written < items_max) {
         uint64_t slot = segment->slots[cursor->slot_index];
         if (slot != 0) {
             items[written] = slot_item(slot);
@@ -436,8 +540,8 @@ uint32_t index_walk(const struct index *index, struct index_cursor *cursor, uint
         if (cursor->directory_index == first) {
             written += walk_segment(segment, cursor, &slots_left, items + written,
                                     items_max - written);
-            if (cursor->slot_index < INDEX_SEGMENT_SLOTS) {
-                continue;
+            if (cursor->slot_index < segment->capacity) {
+                continue; /* (a resize between walks may leave the cursor past the end) */
             }
         }
         /* Done with this segment (or it was visited at its first directory slot). */
@@ -490,7 +594,7 @@ uint32_t index_scan(const struct index *index, uint64_t position, struct item **
     /* Mid-range only when the directory got coarser since the cursor was made. */
     bool filter = position != first;
     uint32_t written = 0;
-    for (uint32_t slot_index = 0; slot_index < INDEX_SEGMENT_SLOTS; slot_index++) {
+    for (uint32_t slot_index = 0; slot_index < segment->capacity; slot_index++) {
         uint64_t slot = segment->slots[slot_index];
         if (slot == 0) {
             continue;
@@ -519,13 +623,13 @@ static uint64_t random_mix(uint64_t value) {
 /* The first item from slot_index on, probing forward (wrapping) inside a non-empty segment. */
 static struct item *segment_probe(const struct index_segment *segment, uint32_t slot_index) {
     ASSERT(segment->count > 0);
-    ASSERT(slot_index < INDEX_SEGMENT_SLOTS);
-    for (uint32_t probe = 0; probe < INDEX_SEGMENT_SLOTS; probe++) {
+    ASSERT(slot_index < segment->capacity);
+    for (uint32_t probe = 0; probe < segment->capacity; probe++) {
         uint64_t slot = segment->slots[slot_index];
         if (slot != 0) {
             return slot_item(slot);
         }
-        slot_index = slot_next(slot_index);
+        slot_index = slot_next(segment, slot_index);
     }
     ASSERT(false); /* count > 0 */
     return NULL;
@@ -543,7 +647,7 @@ struct item *index_random(const struct index *index, uint64_t random) {
         directory_index = (random >> 16) & (count - 1);
         const struct index_segment *segment = index->directory[directory_index];
         if (segment->count > 0) {
-            return segment_probe(segment, (uint32_t)(random & INDEX_SLOT_MASK));
+            return segment_probe(segment, (uint32_t)(random % segment->capacity));
         }
     }
     /* Mostly empty segments: take the next non-empty one (count > 0, so one exists). */
@@ -551,7 +655,7 @@ struct item *index_random(const struct index *index, uint64_t random) {
         directory_index = (directory_index + 1) & (count - 1);
         const struct index_segment *segment = index->directory[directory_index];
         if (segment->count > 0) {
-            return segment_probe(segment, (uint32_t)(random & INDEX_SLOT_MASK));
+            return segment_probe(segment, (uint32_t)(random % segment->capacity));
         }
     }
     ASSERT(false);
@@ -562,7 +666,9 @@ static void verify_segment(const struct index *index, uint64_t first,
                            const struct index_segment *segment) {
     uint32_t count = 0;
     uint64_t span = segment_span(index, segment);
-    for (uint32_t slot_index = 0; slot_index < INDEX_SEGMENT_SLOTS; slot_index++) {
+    ASSERT(segment->capacity >= INDEX_SEGMENT_SLOTS_MIN);
+    ASSERT(segment->capacity <= INDEX_SEGMENT_SLOTS);
+    for (uint32_t slot_index = 0; slot_index < segment->capacity; slot_index++) {
         uint64_t slot = segment->slots[slot_index];
         if (slot == 0) {
             continue;
@@ -570,7 +676,7 @@ static void verify_segment(const struct index *index, uint64_t first,
         count++;
         struct item *item = slot_item(slot);
         uint64_t hash = index_hash(item_key(item));
-        ASSERT((slot >> INDEX_POINTER_BITS) == slot_fingerprint(hash));
+        ASSERT((slot >> INDEX_POINTER_BITS) == (hash & INDEX_HASH_MASK));
         uint64_t directory_index = directory_index_of(index, hash);
         ASSERT(directory_index >= first);
         ASSERT(directory_index < first + span);
@@ -578,7 +684,7 @@ static void verify_segment(const struct index *index, uint64_t first,
         ASSERT(segment_find(segment, item_key(item), hash) == slot_index);
     }
     ASSERT(count == segment->count);
-    ASSERT(count <= INDEX_SEGMENT_FILL_MAX);
+    ASSERT(count <= segment_fill_max(segment->capacity));
 }
 
 void index_verify(const struct index *index) {

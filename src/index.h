@@ -8,16 +8,24 @@
  *    v   v    v
  *   seg  seg  seg (local_depth 1: shared by two directory slots)
  *
- * A segment is a fixed array of INDEX_SEGMENT_SLOTS slots with linear probing
- * inside the segment (wrapping within it) and backward-shift deletion, so no
- * tombstones. A slot holds an item pointer in its low 48 bits and a 16-bit
- * fingerprint of the hash in its high bits (0 means empty). The directory is
- * indexed by the top global_depth bits of the 64-bit hash; the slot inside a
- * segment comes from the low bits.
+ * A segment is an array of `capacity` slots with linear probing inside the
+ * segment (wrapping within it) and backward-shift deletion, so no tombstones.
+ * A slot holds an item pointer (shifted right by 3: items are 8-byte aligned)
+ * in its low 44 bits and the low 20 bits of the key's hash in its high bits;
+ * 0 means empty. The directory is indexed by the top global_depth bits of the
+ * 64-bit hash; the home slot inside a segment comes from the low 16 bits,
+ * scaled to the capacity, so a slot alone says where it belongs.
  *
- * When a segment passes INDEX_SEGMENT_FILL_MAX entries it splits in two
- * (local_depth + 1), doubling the directory first if local_depth equals
- * global_depth. Growth is one segment at a time: no full rehash, no large
+ * Growth is one segment at a time, in two kinds of step, each bounded:
+ * - a segment whose count reaches 7/8 of its capacity is copied into a larger
+ *   one (capacities follow the heap's size classes, about 1/8 apart, up to
+ *   INDEX_SEGMENT_SLOTS) without touching any item: the slots carry their
+ *   home bits;
+ * - a segment at INDEX_SEGMENT_SLOTS splits in two (local_depth + 1), each half
+ *   sized for its entries, doubling the directory first if local_depth equals
+ *   global_depth.
+ * Segments therefore stay between about 3/4 and 7/8 full once past their
+ * first resize: about 9.5 bytes of index per key. No full rehash, no large
  * contiguous block beyond the directory (8 bytes per segment).
  *
  * The index owns no items: the caller allocates and frees them.
@@ -28,14 +36,18 @@
 #include "heap.h"
 #include "item.h"
 
-#define INDEX_SEGMENT_SLOTS 1024u
-#define INDEX_SEGMENT_FILL_MAX (INDEX_SEGMENT_SLOTS * 7u / 8u)
+/* The largest segment's capacity: 16 + 8 * 1043 = 8,360 bytes, a heap size class exactly. */
+#define INDEX_SEGMENT_SLOTS 1043u
+#define INDEX_SEGMENT_SLOTS_MIN 8u   /* an empty database's segment */
+#define INDEX_SEGMENT_FILL_MAX (INDEX_SEGMENT_SLOTS - INDEX_SEGMENT_SLOTS / 8u)
 #define INDEX_GLOBAL_DEPTH_MAX 32u
 
 struct index_segment {
     uint32_t local_depth;
     uint32_t count;
-    uint64_t slots[INDEX_SEGMENT_SLOTS];
+    uint32_t capacity;              /* slots: INDEX_SEGMENT_SLOTS_MIN..INDEX_SEGMENT_SLOTS */
+    uint32_t reserved;
+    uint64_t slots[];               /* capacity of them */
 };
 
 struct index {
@@ -119,6 +131,12 @@ uint32_t index_scan(const struct index *index, uint64_t position, struct item **
  * NULL only when the index is empty. Bounded by the directory and segment size.
  */
 struct item *index_random(const struct index *index, uint64_t random);
+
+/* The home slot of `hash` in a segment of `capacity` slots (for tests). */
+uint32_t index_slot_home(uint64_t hash, uint32_t capacity);
+
+/* The item a non-empty slot refers to (for tests). */
+struct item *index_slot_item(uint64_t slot);
 
 /* O(n) consistency check for tests. */
 void index_verify(const struct index *index);

@@ -1,20 +1,28 @@
 /*
  * item.h: the layout of one key in the keyspace. An item is one heap object:
  *
- *   +--------+----------+---------------------+-----------+---------------------+
- *   | header | [expire] | key bytes           | [pad to 8]| payload             |
- *   | 16 B   | 8 B, if  | key_size            |           | embedded value bytes|
- *   |        | flag set |                     |           | or a pointer        |
- *   +--------+----------+---------------------+-----------+---------------------+
+ *   +--------+------------+----------+-----------+-------------------------------+
+ *   | header | [key size] | [expire] | key bytes | payload                       |
+ *   | 8 B    | 4 B, keys  | 8 B, if  | key size  | embedded value bytes, an int, |
+ *   |        | >= 65535 B | flag set |           | or a pointer (+ size)         |
+ *   +--------+------------+----------+-----------+-------------------------------+
+ *
+ * Nothing is aligned past the header: the optional fields and the payload are
+ * read and written with memcpy, so no byte is spent on padding.
  *
  * Payload by encoding:
- * - ITEM_ENCODING_EMBEDDED: the string's bytes follow the key (value_size of them).
- * - ITEM_ENCODING_INT: the string is a canonical int64 stored in 8 bytes.
- * - ITEM_ENCODING_EXTERNAL: an aligned pointer to a separate heap object holding
- *   value_size bytes (large strings, adopted straight from a big query argument).
- * - ITEM_ENCODING_OBJECT: an aligned pointer to a collection (list, ...).
+ * - ITEM_ENCODING_EMBEDDED: the string's bytes (value_size of them, at most
+ *   ITEM_EMBEDDED_SIZE_MAX, so the size fits the header's 16 bits).
+ * - ITEM_ENCODING_INT: the string is a canonical int64 stored in 8 bytes;
+ *   value_size is the length of its decimal form.
+ * - ITEM_ENCODING_EXTERNAL: a pointer to a separate heap object holding the
+ *   value, then the value's size as a uint32_t (large strings, adopted
+ *   straight from a big query argument).
+ * - ITEM_ENCODING_OBJECT: a pointer to a collection (list, ...).
  *
- * The expiry sits before the key so the key's offset depends only on a flag.
+ * The access field is 24 bits, as in Redis: an LRU clock in seconds modulo
+ * 2^24 (idle times wrap after 194 days), or under an LFU policy minutes (16
+ * bits) << 8 | a logarithmic counter (8 bits).
  */
 #pragma once
 
@@ -36,6 +44,11 @@ enum item_encoding {
 };
 
 #define ITEM_FLAG_EXPIRE ((uint8_t)1)
+#define ITEM_LRU_BITS 24u
+#define ITEM_LRU_MASK ((1u << ITEM_LRU_BITS) - 1u)
+/* key_size_short holding this value means the size is a uint32_t after the header. */
+#define ITEM_KEY_SIZE_LONG ((uint16_t)0xffff)
+#define ITEM_EXTERNAL_PAYLOAD_SIZE ((uint32_t)(sizeof(void *) + sizeof(uint32_t)))
 
 /*
  * Redis names a string's encoding after the command that wrote it, not only
@@ -50,47 +63,89 @@ enum item_string_hint {
 };
 
 struct item {
-    uint8_t type;
-    uint8_t encoding;
-    uint8_t flags;
-    uint8_t string_hint;    /* strings: enum item_string_hint (what OBJECT ENCODING says) */
-    uint32_t lru_clock;
-    uint32_t key_size;
-    uint32_t value_size;
+    uint32_t type : 3;          /* enum item_type */
+    uint32_t encoding : 2;      /* enum item_encoding */
+    uint32_t string_hint : 2;   /* strings: enum item_string_hint (what OBJECT ENCODING says) */
+    uint32_t flags : 1;         /* ITEM_FLAG_EXPIRE */
+    uint32_t lru_clock : 24;    /* LRU seconds or LFU minutes and counter (see above) */
+    uint16_t key_size_short;    /* the key's size, or ITEM_KEY_SIZE_LONG */
+    uint16_t value_size_short;  /* EMBEDDED and INT strings: the value's size */
 };
 
-STATIC_ASSERT(sizeof(struct item) == 16, "item header is 16 bytes");
+STATIC_ASSERT(sizeof(struct item) == 8, "item header is 8 bytes");
 
-static inline uint32_t item_key_offset(uint8_t flags) {
-    return (uint32_t)sizeof(struct item) + ((flags & ITEM_FLAG_EXPIRE) ? 8u : 0u);
+/* Bytes between the header and the key: the long key size and the expiry. */
+static inline uint32_t item_key_offset(uint8_t flags, uint32_t key_size) {
+    uint32_t offset = (uint32_t)sizeof(struct item);
+    offset += key_size >= ITEM_KEY_SIZE_LONG ? (uint32_t)sizeof(uint32_t) : 0u;
+    offset += (flags & ITEM_FLAG_EXPIRE) ? (uint32_t)sizeof(int64_t) : 0u;
+    return offset;
+}
+
+static inline uint32_t item_key_size(const struct item *item) {
+    if (item->key_size_short != ITEM_KEY_SIZE_LONG) {
+        return item->key_size_short;
+    }
+    uint32_t size = 0;
+    memcpy(&size, (const uint8_t *)item + sizeof(struct item), sizeof(size));
+    return size;
 }
 
 static inline struct slice item_key(const struct item *item) {
+    uint32_t size = item_key_size(item);
     const uint8_t *base = (const uint8_t *)item;
-    return (struct slice){ .ptr = base + item_key_offset(item->flags), .size = item->key_size };
+    return (struct slice){ .ptr = base + item_key_offset(item->flags, size), .size = size };
 }
 
 static inline bool item_has_expire(const struct item *item) {
     return (item->flags & ITEM_FLAG_EXPIRE) != 0;
 }
 
+/* Offset of the expiry field (valid when the flag is set). */
+static inline uint32_t item_expire_offset(const struct item *item) {
+    bool long_key = item->key_size_short == ITEM_KEY_SIZE_LONG;
+    return (uint32_t)sizeof(struct item) + (long_key ? (uint32_t)sizeof(uint32_t) : 0u);
+}
+
 static inline int64_t item_expire_at_ms(const struct item *item) {
     int64_t value = 0;
     if (item_has_expire(item)) {
-        memcpy(&value, (const uint8_t *)item + sizeof(struct item), sizeof(value));
+        memcpy(&value, (const uint8_t *)item + item_expire_offset(item), sizeof(value));
     }
     return value;
 }
 
-/* Offset of the payload: after the key, padded to 8 bytes for pointers and ints. */
-static inline uint32_t item_payload_offset(uint8_t flags, uint32_t key_size, uint8_t encoding) {
-    uint32_t offset = item_key_offset(flags) + key_size;
-    if (encoding != ITEM_ENCODING_EMBEDDED) {
-        offset = (uint32_t)align_up(offset, 8);
-    }
-    return offset;
+/* Offset of the payload: right after the key. */
+static inline uint32_t item_payload_offset(const struct item *item) {
+    uint32_t key_size = item_key_size(item);
+    return item_key_offset(item->flags, key_size) + key_size;
 }
 
 static inline uint8_t *item_payload(struct item *item) {
-    return (uint8_t *)item + item_payload_offset(item->flags, item->key_size, item->encoding);
+    return (uint8_t *)item + item_payload_offset(item);
+}
+
+/* A string's size in bytes (for INT, the length of its decimal form). */
+static inline uint32_t item_value_size(const struct item *item) {
+    if (item->encoding != ITEM_ENCODING_EXTERNAL) {
+        return item->value_size_short;
+    }
+    uint32_t size = 0;
+    memcpy(&size, item_payload((struct item *)item) + sizeof(void *), sizeof(size));
+    return size;
+}
+
+/* Records a string's new size after an in-place change. */
+static inline void item_set_value_size(struct item *item, uint32_t size) {
+    if (item->encoding == ITEM_ENCODING_EXTERNAL) {
+        memcpy(item_payload(item) + sizeof(void *), &size, sizeof(size));
+    } else {
+        ASSERT(size <= UINT16_MAX);
+        item->value_size_short = (uint16_t)size;
+    }
+}
+
+/* Seconds since the LRU clock `then`, both modulo 2^24 (Redis's estimateObjectIdleTime). */
+static inline uint32_t item_lru_elapsed(uint32_t now, uint32_t then) {
+    return (now - then) & ITEM_LRU_MASK;
 }

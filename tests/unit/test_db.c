@@ -135,8 +135,7 @@ Test(db, canonical_ints_become_int) {
         cr_assert_eq(item->encoding, ITEM_ENCODING_INT, "%s", ints[index].text);
         cr_assert_eq(item->type, ITEM_STRING);
         cr_assert_eq(item_int(item), ints[index].value);
-        cr_assert_eq(item->value_size, value.size);
-        cr_assert_eq((uintptr_t)item_payload(item) % 8, 0);
+        cr_assert_eq(item_value_size(item), value.size);
         expect_string(item, value);
         item_free(&heap, item);
     }
@@ -170,7 +169,7 @@ Test(db, embedded_up_to_the_limit_then_external) {
     struct slice at_limit = bytes_slice(large, ITEM_EMBEDDED_SIZE_MAX);
     struct item *embedded = create("k", at_limit, 0);
     cr_assert_eq(embedded->encoding, ITEM_ENCODING_EMBEDDED);
-    cr_assert_eq(embedded->value_size, ITEM_EMBEDDED_SIZE_MAX);
+    cr_assert_eq(item_value_size(embedded), ITEM_EMBEDDED_SIZE_MAX);
     expect_string(embedded, at_limit);
 
     struct slice over_limit = bytes_slice(large, ITEM_EMBEDDED_SIZE_MAX + 1);
@@ -178,7 +177,6 @@ Test(db, embedded_up_to_the_limit_then_external) {
     struct item *external = create("k", over_limit, 0);
     cr_assert_eq(external->encoding, ITEM_ENCODING_EXTERNAL);
     cr_assert_eq(heap.object_count, objects_before + 2); /* the item and its value */
-    cr_assert_eq((uintptr_t)item_payload(external) % 8, 0);
     cr_assert(item_external(external) != large, "the value is copied");
     cr_assert_geq(heap_usable_size(&heap, item_external(external)), over_limit.size);
     cr_assert_eq(item_memory_size(&heap, external),
@@ -202,7 +200,7 @@ Test(db, external_value_is_adopted) {
     cr_assert(item != NULL);
     cr_assert_eq(item->encoding, ITEM_ENCODING_EXTERNAL);
     cr_assert_eq(item_external(item), object);
-    cr_assert_eq(item->value_size, LARGE_SIZE);
+    cr_assert_eq(item_value_size(item), LARGE_SIZE);
     expect_string(item, bytes_slice(large, LARGE_SIZE));
     /* Freeing the item frees the adopted object too. */
     item_free(&heap, item);
@@ -210,7 +208,7 @@ Test(db, external_value_is_adopted) {
     cr_assert_eq(heap.used_size, baseline_used_size);
 }
 
-Test(db, keys_and_payload_alignment) {
+Test(db, keys_and_payload_layout) {
     static const char key_bytes[] = "0123456789abcdefghijklmnopq";
     static const char *values[] = { "42", "text", "" };
     for (uint32_t key_size = 0; key_size <= 20; key_size++) {
@@ -224,15 +222,60 @@ Test(db, keys_and_payload_alignment) {
                 cr_assert(slice_equal(item_key(item), key));
                 cr_assert_eq(item_has_expire(item), expire == 1);
                 cr_assert_eq(item_expire_at_ms(item), expire_at_ms);
-                if (item->encoding != ITEM_ENCODING_EMBEDDED) {
-                    cr_assert_eq((uintptr_t)item_payload(item) % 8, 0);
-                }
+                /* No padding: header, optional expiry, key, then the payload. */
+                uint32_t payload = item->encoding == ITEM_ENCODING_INT ? 8 : value.size;
+                cr_assert_eq(item_payload_offset(item) + payload,
+                             sizeof(struct item) + (expire ? 8u : 0u) + key_size + payload);
                 expect_string(item, value);
                 item_free(&heap, item);
             }
         }
     }
     cr_assert_eq(heap.object_count, baseline_object_count);
+}
+
+Test(db, item_overhead_is_eight_bytes_plus_the_expiry) {
+    /* A 16-byte key with a 32-byte value fills a 56-byte object exactly; a TTL adds 8. */
+    struct slice key = slice_from_cstr("key:000000000001");
+    char value_bytes[32];
+    memset(value_bytes, 'v', sizeof(value_bytes));
+    struct slice value = bytes_slice(value_bytes, sizeof(value_bytes));
+    struct item *plain = item_create_string(&heap, key, value, 0, NULL);
+    struct item *expiring = item_create_string(&heap, key, value, 99, NULL);
+    cr_assert(plain != NULL && expiring != NULL);
+    cr_assert_eq(heap_usable_size(&heap, plain), 56);
+    cr_assert_eq(heap_usable_size(&heap, expiring), 64);
+    item_free(&heap, plain);
+    item_free(&heap, expiring);
+}
+
+Test(db, long_keys_keep_their_size_after_the_header) {
+    /* 65534 bytes fit the header's 16 bits; 65535 and more move the size after it. */
+    static const uint32_t sizes[] = { 65534, 65535, 65536, 200000 };
+    for (uint32_t index = 0; index < ARRAY_COUNT(sizes); index++) {
+        uint8_t *key_bytes = heap_alloc(&heap, sizes[index]);
+        cr_assert(key_bytes != NULL);
+        memset(key_bytes, 'a' + (int)index, sizes[index]);
+        struct slice key = { .ptr = key_bytes, .size = sizes[index] };
+        for (int64_t expire = 0; expire <= 1; expire++) {
+            struct item *item = item_create_string(&heap, key, slice_from_cstr("value"),
+                                                   expire ? 777 : 0, NULL);
+            cr_assert(item != NULL);
+            cr_assert_eq(item_key_size(item), sizes[index]);
+            cr_assert(slice_equal(item_key(item), key));
+            cr_assert_eq(item_expire_at_ms(item), expire ? 777 : 0);
+            expect_string(item, slice_from_cstr("value"));
+            item_free(&heap, item);
+        }
+        heap_free(&heap, key_bytes);
+    }
+    cr_assert_eq(heap.object_count, baseline_object_count);
+}
+
+Test(db, lru_idle_time_wraps_at_24_bits) {
+    cr_assert_eq(item_lru_elapsed(100, 40), 60);
+    cr_assert_eq(item_lru_elapsed(5, ITEM_LRU_MASK - 4), 10);
+    cr_assert_eq(item_lru_elapsed(7, 7), 0);
 }
 
 /* ==== item_with_expire ==== */

@@ -1,7 +1,7 @@
 /*
  * test_index.c: unit tests for the hash index (src/index.c).
  *
- * Items are built by hand in heap memory following item.h: a 16-byte header
+ * Items are built by hand in heap memory following item.h: an 8-byte header
  * with flags 0, then the key bytes. The heap's pages come from an anonymous
  * mapping (tests only).
  */
@@ -69,8 +69,8 @@ static struct item *item_make(struct slice key) {
     item->type = ITEM_STRING;
     item->encoding = ITEM_ENCODING_EMBEDDED;
     item->flags = 0;
-    item->key_size = key.size;
-    memcpy((uint8_t *)item + item_key_offset(0), key.ptr, key.size);
+    item->key_size_short = (uint16_t)key.size;
+    memcpy((uint8_t *)item + item_key_offset(0, key.size), key.ptr, key.size);
     cr_assert(slice_equal(item_key(item), key));
     return item;
 }
@@ -100,6 +100,10 @@ static struct item *remove_number(uint32_t number) {
     char buffer[TEST_KEY_SIZE_MAX];
     struct slice key = key_of(number, buffer);
     return index_remove(&index_, key, index_hash(key));
+}
+
+static uint32_t segment_fill_max_for_test(uint32_t capacity) {
+    return capacity - capacity / 8;
 }
 
 static void insert_numbers(uint32_t count) {
@@ -137,6 +141,20 @@ Test(index, many_keys_with_splits) {
     cr_assert_gt(index_.global_depth, 5);
     cr_assert_gt(index_.segment_count, TEST_KEY_COUNT / INDEX_SEGMENT_FILL_MAX);
     cr_assert_lt(index_.segment_count, 2 * TEST_KEY_COUNT / (INDEX_SEGMENT_FILL_MAX / 2));
+    /* Segments stay at least 3/4 full past their first resizes: under 11 bytes per key. */
+    uint64_t index_bytes = 0;
+    uint64_t directory_count = (uint64_t)1 << index_.global_depth;
+    for (uint64_t slot = 0; slot < directory_count; slot++) {
+        struct index_segment *segment = index_.directory[slot];
+        uint64_t span = (uint64_t)1 << (index_.global_depth - segment->local_depth);
+        if (slot % span == 0) {
+            index_bytes += heap_usable_size(&heap, segment);
+            cr_assert_geq(segment->count * 4, segment->capacity * 3 - 8);
+        }
+    }
+    index_bytes += heap_usable_size(&heap, index_.directory);
+    cr_assert_lt(index_bytes, 11 * (uint64_t)TEST_KEY_COUNT, "%llu bytes",
+                 (unsigned long long)index_bytes);
     for (uint32_t number = 0; number < TEST_KEY_COUNT; number++) {
         cr_assert_eq(find_number(number), items[number]);
     }
@@ -196,14 +214,36 @@ Test(index, replace_in_place) {
     cr_assert_null(find_number(1234));
 }
 
-/* Numbers whose keys have home slot `home` in a one-segment index. */
+/*
+ * Grows the one segment of a fresh index to its largest capacity (by inserting
+ * and then removing keys numbered from 10,000,000), so that the cluster tests
+ * know the capacity their homes depend on.
+ */
+static struct index_segment *one_large_empty_segment(void) {
+    uint32_t base = 10000000;
+    for (uint32_t index = 0; index < INDEX_SEGMENT_FILL_MAX; index++) {
+        items[index] = item_make_number(base + index);
+        cr_assert(insert_item(items[index]));
+    }
+    for (uint32_t index = 0; index < INDEX_SEGMENT_FILL_MAX; index++) {
+        cr_assert_eq(remove_number(base + index), items[index]);
+        heap_free(&heap, items[index]);
+    }
+    cr_assert_eq(index_.segment_count, 1);
+    struct index_segment *segment = index_.directory[0];
+    cr_assert_eq(segment->capacity, INDEX_SEGMENT_SLOTS);
+    cr_assert_eq(segment->count, 0);
+    return segment;
+}
+
+/* Numbers whose keys have home slot `home` in a one-segment index of the largest capacity. */
 static uint32_t colliding_numbers(uint32_t home, uint32_t *numbers, uint32_t count,
                                   uint32_t start) {
     uint32_t found = 0;
     for (uint32_t number = start; found < count && number < start + 10000000; number++) {
         char buffer[TEST_KEY_SIZE_MAX];
         struct slice key = key_of(number, buffer);
-        if ((index_hash(key) & (INDEX_SEGMENT_SLOTS - 1)) == home) {
+        if (index_slot_home(index_hash(key), INDEX_SEGMENT_SLOTS) == home) {
             numbers[found] = number;
             found++;
         }
@@ -215,7 +255,7 @@ static uint32_t colliding_numbers(uint32_t home, uint32_t *numbers, uint32_t cou
 static void backward_shift_at(uint32_t home) {
     uint32_t numbers[8];
     colliding_numbers(home, numbers, 8, 0);
-    struct index_segment *segment = index_.directory[0];
+    struct index_segment *segment = one_large_empty_segment();
     for (uint32_t index = 0; index < 8; index++) {
         items[index] = item_make_number(numbers[index]);
         cr_assert(insert_item(items[index]));
@@ -223,13 +263,11 @@ static void backward_shift_at(uint32_t home) {
     /* A cluster of 8 from home, wrapping inside the segment when home is near the end. */
     for (uint32_t index = 0; index < 8; index++) {
         uint64_t slot = segment->slots[(home + index) % INDEX_SEGMENT_SLOTS];
-        cr_assert_eq(slot & (((uint64_t)1 << 48) - 1), (uint64_t)(uintptr_t)items[index]);
-        cr_assert_neq(slot >> 48, 0);
+        cr_assert_eq(index_slot_item(slot), items[index]);
     }
     cr_assert_eq(remove_number(numbers[0]), items[0]);
     /* The next entry moved back into the home slot: no tombstone. */
-    uint64_t slot = segment->slots[home];
-    cr_assert_eq(slot & (((uint64_t)1 << 48) - 1), (uint64_t)(uintptr_t)items[1]);
+    cr_assert_eq(index_slot_item(segment->slots[home]), items[1]);
     cr_assert_eq(segment->slots[(home + 7) % INDEX_SEGMENT_SLOTS], 0);
     cr_assert_eq(remove_number(numbers[4]), items[4]);
     index_verify(&index_);
@@ -256,18 +294,17 @@ Test(index, backward_shift_keeps_entries_at_their_home) {
     colliding_numbers(home, first, 2, 0);
     colliding_numbers(home + 2, second, 2, 0);
     uint32_t numbers[4] = { first[0], first[1], second[0], second[1] };
+    struct index_segment *segment = one_large_empty_segment();
     for (uint32_t index = 0; index < 4; index++) {
         items[index] = item_make_number(numbers[index]);
         cr_assert(insert_item(items[index]));
     }
-    struct index_segment *segment = index_.directory[0];
     cr_assert_neq(segment->slots[home + 3], 0);
     cr_assert_eq(remove_number(numbers[1]), items[1]); /* hole at h+1 */
     /* C sits at its home h+2 and D right after it: moving either would put it before home. */
-    uint64_t mask = ((uint64_t)1 << 48) - 1;
     cr_assert_eq(segment->slots[home + 1], 0);
-    cr_assert_eq(segment->slots[home + 2] & mask, (uint64_t)(uintptr_t)items[2]);
-    cr_assert_eq(segment->slots[home + 3] & mask, (uint64_t)(uintptr_t)items[3]);
+    cr_assert_eq(index_slot_item(segment->slots[home + 2]), items[2]);
+    cr_assert_eq(index_slot_item(segment->slots[home + 3]), items[3]);
     index_verify(&index_);
     cr_assert_eq(find_number(numbers[3]), items[3]);
 }
@@ -395,10 +432,10 @@ Test(index, walk_empty_index) {
     uint32_t written = index_walk(&index_, &cursor, INDEX_SEGMENT_SLOTS, batch, 4, &done);
     cr_assert_eq(written, 0);
     cr_assert(done);
-    written = index_walk(&index_, &cursor, 10, batch, 4, &done);
+    written = index_walk(&index_, &cursor, 5, batch, 4, &done);
     cr_assert_eq(written, 0);
     cr_assert_not(done);
-    cr_assert_eq(cursor.slot_index, 10);
+    cr_assert_eq(cursor.slot_index, 5);
 }
 
 /* Allocates `size` objects until the heap refuses one. */
@@ -415,11 +452,14 @@ static void ballast_fill(uint64_t size) {
     cr_assert_fail("the heap did not fill");
 }
 
+/* Fills every free page and every free object of every size class. */
 static void ballast_fill_all(void) {
-    uint64_t sizes[] = { 4 * MIB, HEAP_CLASS_SIZE_MAX + 1, HEAP_CLASS_SIZE_MAX, 64 * KIB,
-                         sizeof(struct index_segment), 4096, 1024, 64, 16, 8 };
+    uint64_t sizes[] = { 4 * MIB, HEAP_CLASS_SIZE_MAX + 1 };
     for (uint32_t index = 0; index < ARRAY_COUNT(sizes); index++) {
         ballast_fill(sizes[index]);
+    }
+    for (uint32_t class_index = heap.class_count; class_index > 0; class_index--) {
+        ballast_fill(heap.classes[class_index - 1].object_size);
     }
     cr_assert_eq(heap.free_page_count, 0);
 }
@@ -494,16 +534,73 @@ Test(index, prepare_insert_fails_after_directory_allocated) {
         items[number] = item_make_number(number);
         cr_assert(items[number] != NULL);
     }
+    /* The segment grows to its largest capacity while there is room. */
+    for (uint32_t number = 0; number < INDEX_SEGMENT_FILL_MAX; number++) {
+        cr_assert(insert_item(items[number]));
+    }
+    cr_assert_eq(index_.directory[0]->capacity, INDEX_SEGMENT_SLOTS);
     void *reserve = heap_alloc(&heap, 16);
     cr_assert(reserve != NULL);
     ballast_fill_all();
-    /* Room for the 16-byte directory of depth 1, but not for a segment. */
+    /* Room for the 16-byte directory of depth 1, but not for the two halves. */
     heap_free(&heap, reserve);
-    uint32_t inserted = insert_until_full(0, count);
+    uint32_t inserted = insert_until_full(INDEX_SEGMENT_FILL_MAX, count);
     cr_assert_eq(inserted, INDEX_SEGMENT_FILL_MAX);
     cr_assert_eq(index_.global_depth, 0);
     check_failure_then_recover(count, inserted);
     cr_assert_gt(index_.global_depth, 0);
+}
+
+Test(index, segments_resize_before_they_split) {
+    /* One segment grows through the size classes to the largest capacity, keeping its keys. */
+    uint32_t previous_capacity = index_.directory[0]->capacity;
+    cr_assert_eq(previous_capacity, INDEX_SEGMENT_SLOTS_MIN);
+    uint32_t resizes = 0;
+    for (uint32_t number = 0; number < INDEX_SEGMENT_FILL_MAX; number++) {
+        items[number] = item_make_number(number);
+        cr_assert(insert_item(items[number]));
+        struct index_segment *segment = index_.directory[0];
+        cr_assert_eq(index_.segment_count, 1);
+        if (segment->capacity != previous_capacity) {
+            cr_assert_gt(segment->capacity, previous_capacity);
+            /* Each step at most about 1/8 + rounding larger: never a jump. */
+            cr_assert_leq(segment->capacity, previous_capacity + previous_capacity / 2 + 8);
+            cr_assert_eq(heap_usable_size(&heap, segment),
+                         sizeof(struct index_segment) + 8 * (uint64_t)segment->capacity);
+            previous_capacity = segment->capacity;
+            resizes++;
+        }
+        cr_assert_lt(segment->count, segment->capacity);
+    }
+    cr_assert_eq(previous_capacity, INDEX_SEGMENT_SLOTS);
+    cr_assert_gt(resizes, 10);
+    index_verify(&index_);
+    /* The next insert splits it into two segments sized for their halves. */
+    items[INDEX_SEGMENT_FILL_MAX] = item_make_number(INDEX_SEGMENT_FILL_MAX);
+    cr_assert(insert_item(items[INDEX_SEGMENT_FILL_MAX]));
+    cr_assert_eq(index_.segment_count, 2);
+    for (uint32_t side = 0; side < 2; side++) {
+        struct index_segment *half = index_.directory[side];
+        cr_assert_lt(half->capacity, INDEX_SEGMENT_SLOTS);
+        cr_assert_leq(half->count * 8, half->capacity * 7);
+    }
+    index_verify(&index_);
+    for (uint32_t number = 0; number <= INDEX_SEGMENT_FILL_MAX; number++) {
+        cr_assert_eq(find_number(number), items[number]);
+    }
+}
+
+Test(index, resize_failure_changes_nothing) {
+    teardown();
+    heap_setup_pages(16);
+    for (uint32_t number = 0; number < 200; number++) {
+        items[number] = item_make_number(number);
+        cr_assert(items[number] != NULL);
+    }
+    ballast_fill_all();
+    uint32_t inserted = insert_until_full(0, 200);
+    cr_assert_eq(inserted, segment_fill_max_for_test(INDEX_SEGMENT_SLOTS_MIN));
+    check_failure_then_recover(200, inserted);
 }
 
 Test(index, init_fails_when_heap_full) {
