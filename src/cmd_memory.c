@@ -87,7 +87,7 @@ static void memory_stats(struct client *client) {
     uint64_t dataset = heap->used_size - MIN(heap->used_size, server.startup_used_size);
     uint64_t output_used = (uint64_t)(server.output_pool.chunk_count -
                                       server.output_pool.free_count) * OUTPUT_CHUNK_SIZE;
-    reply_map(&client->reply, 13);
+    reply_map(&client->reply, 16);
     memory_stats_pair_integer(client, "peak.allocated", heap->used_size_peak);
     memory_stats_pair_integer(client, "total.allocated", heap->used_size);
     memory_stats_pair_integer(client, "startup.allocated", server.startup_used_size);
@@ -101,6 +101,9 @@ static void memory_stats(struct client *client) {
     memory_stats_pair_integer(client, "heap.bytes.held", heap_held_size(heap));
     memory_stats_pair_integer(client, "heap.objects", heap->object_count);
     memory_stats_pair_integer(client, "plan.total", server.plan.total_size);
+    memory_stats_pair_integer(client, "compaction.slabs.started", heap->evacuation.slabs_started);
+    memory_stats_pair_integer(client, "compaction.slabs.emptied", heap->evacuation.slabs_emptied);
+    memory_stats_pair_integer(client, "compaction.objects.moved", heap->evacuation.objects_moved);
     memory_stats_classes(client);
 }
 

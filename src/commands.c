@@ -152,6 +152,10 @@ static uint64_t command_incoming_size(const struct client *client) {
  * free up for the classes that need them. True when a denyoom command may run.
  */
 static bool command_memory_ok(const struct client *client, const struct command *command) {
+    if ((command->flags & CMD_DENYOOM) && heap_compaction_wanted(&server.heap)) {
+        /* Pages are scarce but slabs of other sizes are sparse: move items first. */
+        db_compact_step(&server.keyspace, DB_COMPACT_MOVES_PER_COMMAND);
+    }
     uint64_t incoming = (command->flags & CMD_DENYOOM) ? command_incoming_size(client) : 0;
     uint64_t maxmemory = server.config.maxmemory;
     if (server.heap.used_size + incoming <= maxmemory) {

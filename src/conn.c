@@ -807,6 +807,9 @@ void server_run(void) {
             server_on_completion(&server.completions[index]);
         }
         server_step_ready_clients();
+        if (heap_compaction_wanted(&server.heap)) {
+            db_compact_step(&server.keyspace, DB_COMPACT_MOVES_PER_TURN);
+        }
         if (server.now_ms >= server.next_cron_ms) {
             server_cron();
         }

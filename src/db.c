@@ -17,7 +17,7 @@ static struct item *item_allocate(struct heap *heap, uint8_t type, uint8_t encod
     uint8_t flags = expire_at_ms > 0 ? ITEM_FLAG_EXPIRE : 0;
     uint32_t key_offset = item_key_offset(flags, key.size);
     uint64_t size = (uint64_t)key_offset + key.size + payload_size;
-    struct item *item = heap_alloc(heap, size);
+    struct item *item = heap_alloc_movable(heap, size); /* see db_compact_step */
     if (item == NULL) {
         return NULL;
     }
@@ -613,4 +613,61 @@ uint32_t db_expire_step(struct keyspace *keyspace) {
     }
     keyspace->expire_db_index = (keyspace->expire_db_index + 1) % keyspace->db_count;
     return expired;
+}
+
+/* ==== Compaction ==== */
+
+/* Bytes of an item that matter: header, optional fields, key and payload (not spare room). */
+static uint64_t item_used_size(const struct item *item) {
+    return (uint64_t)item_payload_offset(item) + item_payload_size(item);
+}
+
+/*
+ * Moves one item to a new heap object: finds the database whose index holds
+ * exactly this object (the key alone may exist in several), copies, re-points
+ * the index slot and frees the old object. False when the heap has no room.
+ */
+static bool db_relocate(struct keyspace *keyspace, struct item *item) {
+    struct slice key = item_key(item);
+    uint64_t hash = index_hash(key);
+    for (uint32_t db_index = 0; db_index < keyspace->db_count; db_index++) {
+        struct db *db = &keyspace->dbs[db_index];
+        if (index_find(&db->index, key, hash) != item) {
+            continue;
+        }
+        uint64_t size = item_used_size(item);
+        struct item *moved = heap_alloc_movable(keyspace->heap, size);
+        if (moved == NULL) {
+            return false;
+        }
+        memcpy(moved, item, size);
+        index_replace(&db->index, item, moved, hash);
+        heap_free(keyspace->heap, item);
+        return true;
+    }
+    ASSERT(false); /* between commands every item is in an index */
+    return false;
+}
+
+uint32_t db_compact_step(struct keyspace *keyspace, uint32_t moves_max) {
+    struct heap *heap = keyspace->heap;
+    uint32_t moved = 0;
+    /* Each round moves an object, or starts or ends an evacuation (at most one each). */
+    for (uint32_t round = 0; round < 2 * moves_max + 2 && moved < moves_max; round++) {
+        if (heap->evacuation.head_index == HEAP_NONE) {
+            if (!heap_compaction_wanted(heap) || !heap_evacuation_start(heap)) {
+                break;
+            }
+        }
+        struct item *item = heap_evacuation_next(heap);
+        if (item == NULL) {
+            continue; /* that slab is done; another may start */
+        }
+        if (!db_relocate(keyspace, item)) {
+            heap_evacuation_stop(heap);
+            break;
+        }
+        moved++;
+    }
+    return moved;
 }

@@ -16,6 +16,8 @@
 #define DB_COUNT_MAX 1024u
 #define DB_EXPIRE_SLOTS_PER_STEP 4096u   /* index slots visited per active-expiry step */
 #define DB_EXPIRE_ITEMS_MAX 256u         /* items examined per step */
+#define DB_COMPACT_MOVES_PER_TURN 256u     /* items moved per event-loop turn, at most */
+#define DB_COMPACT_MOVES_PER_COMMAND 1024u /* before a denyoom command when pages are scarce */
 #define ITEM_EMBSTR_SIZE_MAX 44u  /* Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT */
 #define ITEM_EMBEDDED_SIZE_MAX ((uint32_t)(16 * 1024)) /* larger strings are external */
 
@@ -118,6 +120,13 @@ struct item *db_random(struct keyspace *keyspace, struct db *db, uint64_t random
 
 /* Runs one bounded active-expiry step over the databases. Returns keys expired. */
 uint32_t db_expire_step(struct keyspace *keyspace);
+
+/*
+ * Compaction: while heap_compaction_wanted, moves up to moves_max items out of
+ * the slab being evacuated (starting one when none is). Call between commands
+ * only: a command may hold item pointers. Returns items moved.
+ */
+uint32_t db_compact_step(struct keyspace *keyspace, uint32_t moves_max);
 
 /* ==== Items ==== */
 

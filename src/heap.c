@@ -29,8 +29,10 @@
 
 /* Runs examined in the first bucket before falling back to a larger bucket. */
 #define HEAP_RUN_SCAN_MAX 16u
-/* Objects per slab, at least: the slab's tail waste stays below 1/8. */
-#define HEAP_SLAB_OBJECTS_MIN 8u
+/* A slab's tail waste stays below 1/HEAP_SLAB_TAIL_FRACTION of it; so few pages need
+ * to be contiguous (compaction frees single pages). */
+#define HEAP_SLAB_TAIL_FRACTION 8u
+#define HEAP_SLAB_PAGES_MAX 64u
 /* Classes below this size are spaced by HEAP_ALIGNMENT, above geometrically by 1/8. */
 #define HEAP_CLASS_LINEAR_SIZE_MAX ((uint32_t)128)
 /* Binary search steps to find a class: log2(HEAP_CLASS_COUNT_MAX) + 1. */
@@ -42,7 +44,7 @@ STATIC_ASSERT(HEAP_CLASS_COUNT_MAX <= 256, "class_index is a uint8_t");
 STATIC_ASSERT(HEAP_CLASS_SIZE_MAX % HEAP_ALIGNMENT == 0, "largest class is aligned");
 STATIC_ASSERT(HEAP_PAGE_SIZE % HEAP_ALIGNMENT == 0, "pages keep objects aligned");
 STATIC_ASSERT(HEAP_LOOKUP_SIZE_MAX <= HEAP_CLASS_SIZE_MAX, "lookup covers small classes");
-STATIC_ASSERT((uint64_t)HEAP_CLASS_SIZE_MAX * (HEAP_SLAB_OBJECTS_MIN + 1) <= UINT32_MAX,
+STATIC_ASSERT((uint64_t)HEAP_PAGE_SIZE * HEAP_SLAB_PAGES_MAX <= UINT32_MAX,
               "slab offsets fit in uint32_t");
 STATIC_ASSERT(sizeof(struct heap_page) == 32, "descriptor is 32 bytes");
 
@@ -78,19 +80,25 @@ static uint64_t slab_size(const struct heap_class *class) {
 static void class_add(struct heap *heap, uint32_t object_size) {
     ASSERT(heap->class_count < HEAP_CLASS_COUNT_MAX);
     ASSERT(object_size % HEAP_ALIGNMENT == 0);
+    /* The fewest pages whose tail (the bytes no whole object fits in) is under 1/8. */
     uint32_t slab_pages = 1;
-    while ((uint64_t)slab_pages * HEAP_PAGE_SIZE / object_size < HEAP_SLAB_OBJECTS_MIN) {
+    while (((uint64_t)slab_pages * HEAP_PAGE_SIZE % object_size) * HEAP_SLAB_TAIL_FRACTION >=
+           (uint64_t)slab_pages * HEAP_PAGE_SIZE) {
         slab_pages++;
-        ASSERT(slab_pages <= HEAP_CLASS_SIZE_MAX / HEAP_PAGE_SIZE * HEAP_SLAB_OBJECTS_MIN);
+        ASSERT(slab_pages <= HEAP_SLAB_PAGES_MAX);
     }
     struct heap_class *class = &heap->classes[heap->class_count];
     class->object_size = object_size;
     class->slab_pages = slab_pages;
     class->objects_per_slab = (uint32_t)((uint64_t)slab_pages * HEAP_PAGE_SIZE / object_size);
-    class->partial_head = HEAP_NONE;
+    for (uint32_t kind = 0; kind < HEAP_SLAB_KINDS; kind++) {
+        class->partial_head[kind] = HEAP_NONE;
+    }
     class->object_count = 0;
     class->slab_count = 0;
-    ASSERT(class->objects_per_slab >= HEAP_SLAB_OBJECTS_MIN);
+    class->movable_object_count = 0;
+    class->movable_slab_count = 0;
+    ASSERT(class->objects_per_slab >= 1);
     heap->class_count++;
 }
 
@@ -290,17 +298,25 @@ static void run_release(struct heap *heap, uint32_t head_index) {
 
 /* ==== Slabs ==== */
 
+/* Which partial list a slab belongs to: 0 ordinary, 1 movable. */
+static uint32_t slab_kind(const struct heap_page *head) {
+    ASSERT(head->kind == HEAP_PAGE_SLAB);
+    return (head->flags & HEAP_SLAB_MOVABLE) != 0 ? 1u : 0u;
+}
+
 static void class_list_push(struct heap *heap, uint32_t class_index, uint32_t head_index) {
     struct heap_class *class = &heap->classes[class_index];
     struct heap_page *head = &heap->descriptors[head_index];
     ASSERT(head->kind == HEAP_PAGE_SLAB);
     ASSERT(head->class_index == class_index);
+    ASSERT((head->flags & HEAP_SLAB_EVACUATING) == 0);
+    uint32_t kind = slab_kind(head);
     head->prev_index = HEAP_NONE;
-    head->next_index = class->partial_head;
-    if (class->partial_head != HEAP_NONE) {
-        heap->descriptors[class->partial_head].prev_index = head_index;
+    head->next_index = class->partial_head[kind];
+    if (class->partial_head[kind] != HEAP_NONE) {
+        heap->descriptors[class->partial_head[kind]].prev_index = head_index;
     }
-    class->partial_head = head_index;
+    class->partial_head[kind] = head_index;
 }
 
 static void class_list_remove(struct heap *heap, uint32_t class_index, uint32_t head_index) {
@@ -308,9 +324,10 @@ static void class_list_remove(struct heap *heap, uint32_t class_index, uint32_t 
     struct heap_page *head = &heap->descriptors[head_index];
     ASSERT(head->kind == HEAP_PAGE_SLAB);
     ASSERT(head->class_index == class_index);
+    uint32_t kind = slab_kind(head);
     if (head->prev_index == HEAP_NONE) {
-        ASSERT(class->partial_head == head_index);
-        class->partial_head = head->next_index;
+        ASSERT(class->partial_head[kind] == head_index);
+        class->partial_head[kind] = head->next_index;
     } else {
         heap->descriptors[head->prev_index].next_index = head->next_index;
     }
@@ -321,8 +338,9 @@ static void class_list_remove(struct heap *heap, uint32_t class_index, uint32_t 
     head->next_index = HEAP_NONE;
 }
 
-static uint32_t slab_create(struct heap *heap, uint32_t class_index) {
+static uint32_t slab_create(struct heap *heap, uint32_t class_index, uint32_t kind) {
     ASSERT(class_index < heap->class_count);
+    ASSERT(kind < HEAP_SLAB_KINDS);
     struct heap_class *class = &heap->classes[class_index];
     uint32_t head_index = run_acquire(heap, class->slab_pages, HEAP_PAGE_SLAB);
     if (head_index == HEAP_NONE) {
@@ -330,26 +348,29 @@ static uint32_t slab_create(struct heap *heap, uint32_t class_index) {
     }
     struct heap_page *head = &heap->descriptors[head_index];
     head->class_index = (uint8_t)class_index;
+    head->flags = kind == 1 ? HEAP_SLAB_MOVABLE : 0;
     head->object_count = 0;
     head->bump_offset = 0;
     head->free_offset = 0;
     class->slab_count++;
+    class->movable_slab_count += kind;
     class_list_push(heap, class_index, head_index);
     ASSERT(head->run_pages == class->slab_pages);
     return head_index;
 }
 
-static void *class_alloc(struct heap *heap, uint32_t class_index) {
+static void *class_alloc(struct heap *heap, uint32_t class_index, uint32_t kind) {
     struct heap_class *class = &heap->classes[class_index];
-    uint32_t head_index = class->partial_head;
+    uint32_t head_index = class->partial_head[kind];
     if (head_index == HEAP_NONE) {
-        head_index = slab_create(heap, class_index);
+        head_index = slab_create(heap, class_index, kind);
         if (head_index == HEAP_NONE) {
             return NULL;
         }
     }
     struct heap_page *head = &heap->descriptors[head_index];
     ASSERT(head->object_count < class->objects_per_slab);
+    ASSERT((head->flags & HEAP_SLAB_EVACUATING) == 0);
     uint8_t *slab = page_address(heap, head_index);
     uint32_t offset;
     if (head->free_offset != 0) {
@@ -363,11 +384,26 @@ static void *class_alloc(struct heap *heap, uint32_t class_index) {
     }
     head->object_count++;
     class->object_count++;
+    class->movable_object_count += kind;
     if (head->object_count == class->objects_per_slab) {
         ASSERT(head->free_offset == 0);
         class_list_remove(heap, class_index, head_index);
     }
     return slab + offset;
+}
+
+/* Ends the evacuation; a slab that still holds objects serves allocations again. */
+static void evacuation_end(struct heap *heap) {
+    uint32_t head_index = heap->evacuation.head_index;
+    ASSERT(head_index != HEAP_NONE);
+    struct heap_page *head = &heap->descriptors[head_index];
+    ASSERT(head->kind == HEAP_PAGE_SLAB);
+    ASSERT((head->flags & HEAP_SLAB_EVACUATING) != 0);
+    head->flags &= (uint16_t)~HEAP_SLAB_EVACUATING;
+    heap->evacuation.head_index = HEAP_NONE;
+    if (head->object_count < heap->classes[head->class_index].objects_per_slab) {
+        class_list_push(heap, head->class_index, head_index);
+    }
 }
 
 static void class_free(struct heap *heap, uint32_t head_index, uint32_t offset) {
@@ -376,20 +412,145 @@ static void class_free(struct heap *heap, uint32_t head_index, uint32_t offset) 
     struct heap_class *class = &heap->classes[class_index];
     ASSERT(head->object_count > 0);
     ASSERT(class->object_count > 0);
-    if (head->object_count == class->objects_per_slab) {
+    bool evacuating = (head->flags & HEAP_SLAB_EVACUATING) != 0;
+    if (head->object_count == class->objects_per_slab && !evacuating) {
         class_list_push(heap, class_index, head_index);
     }
     head->object_count--;
     class->object_count--;
+    class->movable_object_count -= slab_kind(head);
+    if (evacuating) {
+        uint32_t object = offset / class->object_size;
+        heap->evacuation.live[object / 64] &= ~((uint64_t)1 << (object % 64));
+    }
     if (head->object_count == 0) {
-        class_list_remove(heap, class_index, head_index);
+        if (evacuating) {
+            heap->evacuation.head_index = HEAP_NONE;
+            heap->evacuation.slabs_emptied++;
+        } else {
+            class_list_remove(heap, class_index, head_index);
+        }
         class->slab_count--;
+        class->movable_slab_count -= slab_kind(head);
         run_release(heap, head_index);
         return;
     }
     uint8_t *slab = page_address(heap, head_index);
     memcpy(slab + offset, &head->free_offset, sizeof(head->free_offset));
     head->free_offset = offset + 1;
+}
+
+/* ==== Compaction ==== */
+
+/* Free objects in a class's movable slabs. */
+static uint64_t class_movable_holes(const struct heap_class *class) {
+    uint64_t capacity = class->movable_slab_count * class->objects_per_slab;
+    ASSERT(capacity >= class->movable_object_count);
+    return capacity - class->movable_object_count;
+}
+
+/* The class whose movable slabs waste the most bytes, if at least two slabs' worth. */
+static uint32_t compaction_class(const struct heap *heap) {
+    uint32_t best = HEAP_NONE;
+    uint64_t best_waste = 0;
+    for (uint32_t class_index = 0; class_index < heap->class_count; class_index++) {
+        const struct heap_class *class = &heap->classes[class_index];
+        uint64_t holes = class_movable_holes(class);
+        if (holes < 2u * class->objects_per_slab) {
+            continue;
+        }
+        uint64_t waste = holes * class->object_size;
+        if (waste > best_waste) {
+            best = class_index;
+            best_waste = waste;
+        }
+    }
+    return best;
+}
+
+bool heap_compaction_wanted(const struct heap *heap) {
+    if (heap->free_page_count >= heap->compact_free_pages_min) {
+        return false;
+    }
+    return heap->evacuation.head_index != HEAP_NONE || compaction_class(heap) != HEAP_NONE;
+}
+
+/* Marks every handed-out object of the slab live, then clears those on its free list. */
+static void evacuation_mark_live(struct heap *heap, uint32_t head_index) {
+    const struct heap_page *head = &heap->descriptors[head_index];
+    const struct heap_class *class = &heap->classes[head->class_index];
+    uint32_t used = head->bump_offset / class->object_size;
+    ASSERT(used <= HEAP_SLAB_OBJECTS_MAX);
+    memset(heap->evacuation.live, 0, sizeof(heap->evacuation.live));
+    for (uint32_t object = 0; object < used; object++) {
+        heap->evacuation.live[object / 64] |= (uint64_t)1 << (object % 64);
+    }
+    const uint8_t *slab = page_address(heap, head_index);
+    uint32_t free_offset = head->free_offset;
+    for (uint32_t step = 0; free_offset != 0; step++) {
+        ASSERT(step < used);
+        uint32_t object = (free_offset - 1) / class->object_size;
+        heap->evacuation.live[object / 64] &= ~((uint64_t)1 << (object % 64));
+        memcpy(&free_offset, slab + free_offset - 1, sizeof(free_offset));
+    }
+}
+
+bool heap_evacuation_start(struct heap *heap) {
+    ASSERT(heap->evacuation.head_index == HEAP_NONE);
+    uint32_t class_index = compaction_class(heap);
+    if (class_index == HEAP_NONE) {
+        return false;
+    }
+    const struct heap_class *class = &heap->classes[class_index];
+    uint32_t sparsest = HEAP_NONE;
+    uint32_t fewest = UINT32_MAX;
+    uint32_t current = class->partial_head[1];
+    for (uint32_t scan = 0; scan < HEAP_EVACUATION_SCAN_MAX && current != HEAP_NONE; scan++) {
+        const struct heap_page *head = &heap->descriptors[current];
+        if (head->object_count < fewest) {
+            sparsest = current;
+            fewest = head->object_count;
+        }
+        current = head->next_index;
+    }
+    /* Holes elsewhere in the class must take its objects, or moving them gains nothing. */
+    if (sparsest == HEAP_NONE || class_movable_holes(class) - (class->objects_per_slab - fewest) <
+                                     fewest) {
+        return false;
+    }
+    class_list_remove(heap, class_index, sparsest);
+    heap->descriptors[sparsest].flags |= HEAP_SLAB_EVACUATING;
+    evacuation_mark_live(heap, sparsest);
+    heap->evacuation.head_index = sparsest;
+    heap->evacuation.next_object = 0;
+    heap->evacuation.slabs_started++;
+    return true;
+}
+
+void *heap_evacuation_next(struct heap *heap) {
+    uint32_t head_index = heap->evacuation.head_index;
+    if (head_index == HEAP_NONE) {
+        return NULL;
+    }
+    const struct heap_page *head = &heap->descriptors[head_index];
+    const struct heap_class *class = &heap->classes[head->class_index];
+    uint32_t used = head->bump_offset / class->object_size;
+    for (uint32_t object = heap->evacuation.next_object; object < used; object++) {
+        if ((heap->evacuation.live[object / 64] >> (object % 64)) & 1u) {
+            heap->evacuation.next_object = object + 1;
+            heap->evacuation.objects_moved++;
+            return page_address(heap, head_index) + (uint64_t)object * class->object_size;
+        }
+    }
+    /* Every object was handed out but some are still here (their owner kept them). */
+    evacuation_end(heap);
+    return NULL;
+}
+
+void heap_evacuation_stop(struct heap *heap) {
+    if (heap->evacuation.head_index != HEAP_NONE) {
+        evacuation_end(heap);
+    }
 }
 
 /* ==== Public API ==== */
@@ -424,17 +585,19 @@ void heap_init(struct heap *heap, uint8_t *pages, uint32_t page_count,
     }
     free_run_insert(heap, 0, page_count);
     heap->free_page_count = page_count;
+    heap->compact_free_pages_min = MAX(2u, page_count / 32u);
+    heap->evacuation.head_index = HEAP_NONE;
 #ifdef KEEL_VERIFY
     heap_verify(heap);
 #endif
 }
 
-void *heap_alloc(struct heap *heap, uint64_t size) {
+static void *heap_alloc_kind(struct heap *heap, uint64_t size, uint32_t kind) {
     ASSERT(size > 0);
     ASSERT(heap->class_count > 0);
     void *ptr = NULL;
     if (size <= HEAP_CLASS_SIZE_MAX) {
-        ptr = class_alloc(heap, class_for_size(heap, size));
+        ptr = class_alloc(heap, class_for_size(heap, size), kind);
     } else {
         uint64_t run_pages = size / HEAP_PAGE_SIZE + (size % HEAP_PAGE_SIZE != 0 ? 1 : 0);
         if (run_pages <= heap->free_page_count) {
@@ -452,6 +615,14 @@ void *heap_alloc(struct heap *heap, uint64_t size) {
     heap->used_size_peak = MAX(heap->used_size_peak, heap->used_size);
     heap->object_count++;
     return ptr;
+}
+
+void *heap_alloc(struct heap *heap, uint64_t size) {
+    return heap_alloc_kind(heap, size, 0);
+}
+
+void *heap_alloc_movable(struct heap *heap, uint64_t size) {
+    return heap_alloc_kind(heap, size, 1);
 }
 
 /* The head of the run holding ptr; asserts that ptr starts a live object. */
@@ -540,7 +711,10 @@ struct heap_tally {
     uint32_t free_run_count;
     uint64_t class_objects[HEAP_CLASS_COUNT_MAX];
     uint64_t class_slabs[HEAP_CLASS_COUNT_MAX];
-    uint64_t class_partials[HEAP_CLASS_COUNT_MAX];
+    uint64_t class_movable_objects[HEAP_CLASS_COUNT_MAX];
+    uint64_t class_movable_slabs[HEAP_CLASS_COUNT_MAX];
+    uint64_t class_partials[HEAP_CLASS_COUNT_MAX][HEAP_SLAB_KINDS];
+    uint32_t evacuating_count;
 };
 
 static void verify_slab(const struct heap *heap, uint32_t head_index, struct heap_tally *tally) {
@@ -563,10 +737,17 @@ static void verify_slab(const struct heap *heap, uint32_t head_index, struct hea
         memcpy(&free_offset, slab + offset, sizeof(free_offset));
     }
     ASSERT(free_count + head->object_count == head->bump_offset / class->object_size);
+    uint32_t kind = slab_kind(head);
     tally->class_objects[head->class_index] += head->object_count;
     tally->class_slabs[head->class_index]++;
-    if (head->object_count < class->objects_per_slab) {
-        tally->class_partials[head->class_index]++;
+    tally->class_movable_objects[head->class_index] += kind * head->object_count;
+    tally->class_movable_slabs[head->class_index] += kind;
+    if ((head->flags & HEAP_SLAB_EVACUATING) != 0) {
+        ASSERT(kind == 1);
+        ASSERT(heap->evacuation.head_index == head_index);
+        tally->evacuating_count++;
+    } else if (head->object_count < class->objects_per_slab) {
+        tally->class_partials[head->class_index][kind]++;
     }
     tally->object_count += head->object_count;
     tally->used_size += (uint64_t)head->object_count * class->object_size;
@@ -627,32 +808,46 @@ static void verify_buckets(const struct heap *heap, const struct heap_tally *tal
     ASSERT(run_count == tally->free_run_count);
 }
 
+/* One partial list: every slab in it belongs, is not full, and the links agree. */
+static void verify_partial_list(const struct heap *heap, uint32_t class_index, uint32_t kind,
+                                uint64_t expected_count) {
+    const struct heap_class *class = &heap->classes[class_index];
+    uint64_t partial_count = 0;
+    uint32_t previous = HEAP_NONE;
+    uint32_t current = class->partial_head[kind];
+    while (current != HEAP_NONE) {
+        ASSERT(partial_count < expected_count);
+        const struct heap_page *head = &heap->descriptors[current];
+        ASSERT(head->kind == HEAP_PAGE_SLAB);
+        ASSERT(head->class_index == class_index);
+        ASSERT(slab_kind(head) == kind);
+        ASSERT((head->flags & HEAP_SLAB_EVACUATING) == 0);
+        ASSERT(head->object_count < class->objects_per_slab);
+        ASSERT(head->prev_index == previous);
+        partial_count++;
+        previous = current;
+        current = head->next_index;
+    }
+    ASSERT(partial_count == expected_count);
+}
+
 static void verify_classes(const struct heap *heap, const struct heap_tally *tally) {
     for (uint32_t class_index = 0; class_index < heap->class_count; class_index++) {
         const struct heap_class *class = &heap->classes[class_index];
         ASSERT(class->object_count == tally->class_objects[class_index]);
         ASSERT(class->slab_count == tally->class_slabs[class_index]);
+        ASSERT(class->movable_object_count == tally->class_movable_objects[class_index]);
+        ASSERT(class->movable_slab_count == tally->class_movable_slabs[class_index]);
         if (class_index > 0) {
             uint32_t previous_size = heap->classes[class_index - 1].object_size;
             ASSERT(class->object_size > previous_size);
             ASSERT(class->object_size - previous_size <= MAX(HEAP_ALIGNMENT, previous_size / 8));
         }
-        uint64_t partial_count = 0;
-        uint32_t previous = HEAP_NONE;
-        uint32_t current = class->partial_head;
-        while (current != HEAP_NONE) {
-            ASSERT(partial_count < tally->class_partials[class_index]);
-            const struct heap_page *head = &heap->descriptors[current];
-            ASSERT(head->kind == HEAP_PAGE_SLAB);
-            ASSERT(head->class_index == class_index);
-            ASSERT(head->object_count < class->objects_per_slab);
-            ASSERT(head->prev_index == previous);
-            partial_count++;
-            previous = current;
-            current = head->next_index;
+        for (uint32_t kind = 0; kind < HEAP_SLAB_KINDS; kind++) {
+            verify_partial_list(heap, class_index, kind, tally->class_partials[class_index][kind]);
         }
-        ASSERT(partial_count == tally->class_partials[class_index]);
     }
+    ASSERT(tally->evacuating_count == (heap->evacuation.head_index != HEAP_NONE ? 1u : 0u));
 }
 
 void heap_verify(const struct heap *heap) {

@@ -10,10 +10,10 @@
  *   descriptors: [slab head]              [run head][run tail][run tail] [free head]...[free tail]
  *
  * - Small objects (size <= HEAP_CLASS_SIZE_MAX) come from size classes spaced
- *   at most 12.5% apart. A class draws slabs (runs of whole pages sized so
- *   that one slab holds at least 8 objects) from the free-page pool; a slab
- *   that empties returns its pages to the pool, so memory moves between
- *   classes.
+ *   at most 12.5% apart. A class draws slabs (runs of the fewest whole pages
+ *   that leave less than 1/8 of the slab unused at its end: one page for
+ *   every class up to 8 KiB) from the free-page pool; a slab that empties
+ *   returns its pages to the pool, so memory moves between classes.
  * - Larger objects take a run of whole pages.
  * - Free page runs coalesce with their neighbours (boundary tags in the first
  *   and last descriptor of each free run) and sit in lists bucketed by log2 of
@@ -21,6 +21,15 @@
  *
  * heap_alloc never reserves memory: it returns NULL when no room is left, and
  * callers answer -OOM without having changed anything.
+ *
+ * Compaction. When the mix of object sizes shifts, slabs of a class that is
+ * no longer in demand stay sparsely used and hold pages another class needs.
+ * Objects from heap_alloc_movable (the items of the keyspace: the owner can
+ * find and re-point them) live in slabs of their own. Evacuation takes one
+ * sparse movable slab out of allocation, hands its live objects one by one to
+ * the caller (heap_evacuation_next), who copies each into a new object and
+ * frees the old one; the emptied slab's pages return to the pool. Only one
+ * slab is evacuated at a time, and every step is bounded.
  */
 #pragma once
 
@@ -51,7 +60,7 @@ enum heap_page_kind {
 struct heap_page {
     uint8_t kind;           /* enum heap_page_kind */
     uint8_t class_index;    /* slab head: its size class */
-    uint16_t reserved;
+    uint16_t flags;         /* slab head: HEAP_SLAB_MOVABLE, HEAP_SLAB_EVACUATING */
     uint32_t run_pages;     /* head (and free-run tail): length of the run in pages */
     uint32_t head_index;    /* any page of a run: index of the run's first page */
     uint32_t object_count;  /* slab head: live objects */
@@ -61,13 +70,33 @@ struct heap_page {
     uint32_t next_index;
 };
 
+#define HEAP_SLAB_MOVABLE ((uint16_t)1)
+#define HEAP_SLAB_EVACUATING ((uint16_t)2)
+#define HEAP_SLAB_KINDS 2u         /* index 0: ordinary slabs, 1: movable slabs */
+/* Objects per slab at most (8-byte objects in one page): the evacuation bitmap's size. */
+#define HEAP_SLAB_OBJECTS_MAX (HEAP_PAGE_SIZE / HEAP_ALIGNMENT)
+/* Partial slabs examined to find the sparsest one to evacuate. */
+#define HEAP_EVACUATION_SCAN_MAX 64u
+
 struct heap_class {
     uint32_t object_size;
     uint32_t slab_pages;       /* pages per slab */
     uint32_t objects_per_slab;
-    uint32_t partial_head;     /* slabs with at least one free object; HEAP_NONE if none */
+    uint32_t partial_head[HEAP_SLAB_KINDS]; /* slabs with a free object; HEAP_NONE if none */
     uint64_t object_count;     /* live objects of this class */
     uint64_t slab_count;
+    uint64_t movable_object_count; /* of which in movable slabs */
+    uint64_t movable_slab_count;
+};
+
+/* The slab being evacuated, if any. */
+struct heap_evacuation {
+    uint32_t head_index;       /* HEAP_NONE when no evacuation runs */
+    uint32_t next_object;      /* next object index to hand out */
+    uint64_t live[HEAP_SLAB_OBJECTS_MAX / 64]; /* bit set: object still to move */
+    uint64_t slabs_started;
+    uint64_t slabs_emptied;
+    uint64_t objects_moved;
 };
 
 struct heap {
@@ -83,6 +112,8 @@ struct heap {
     uint64_t run_bucket_mask;  /* bit b set when run_buckets[b] is not empty */
     struct heap_class classes[HEAP_CLASS_COUNT_MAX];
     uint8_t class_lookup[HEAP_LOOKUP_COUNT]; /* (size + 7) / 8 -> class, sizes <= 1024 */
+    uint32_t compact_free_pages_min; /* compaction runs while fewer pages are free */
+    struct heap_evacuation evacuation;
 };
 
 #define HEAP_NONE UINT32_MAX
@@ -100,6 +131,29 @@ void heap_init(struct heap *heap, uint8_t *pages, uint32_t page_count,
 
 /* Returns 8-byte-aligned memory of at least `size` bytes (size > 0), or NULL. */
 void *heap_alloc(struct heap *heap, uint64_t size);
+
+/* As heap_alloc, for an object its owner can move on request (see Compaction). */
+void *heap_alloc_movable(struct heap *heap, uint64_t size);
+
+/*
+ * True when free pages are scarce and some class's movable slabs have at
+ * least two slabs' worth of free objects: evacuating its sparsest slab would
+ * give pages back. O(classes).
+ */
+bool heap_compaction_wanted(const struct heap *heap);
+
+/* Starts evacuating the sparsest movable slab of the most wasteful class. False if none. */
+bool heap_evacuation_start(struct heap *heap);
+
+/*
+ * The next live object of the slab being evacuated, or NULL when no evacuation
+ * runs or it just ended (the caller moves the object: allocate, copy, re-point,
+ * heap_free the old one). The slab is released when its last object is freed.
+ */
+void *heap_evacuation_next(struct heap *heap);
+
+/* Stops the evacuation (the caller could not move an object): the slab serves again. */
+void heap_evacuation_stop(struct heap *heap);
 
 /* Releases an object from heap_alloc. ptr must not be NULL. */
 void heap_free(struct heap *heap, void *ptr);

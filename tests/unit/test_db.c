@@ -820,3 +820,62 @@ Test(db, scan_after_flush_returns_later_keys_once) {
     cr_assert_eq(found, expected);
     cr_assert_gt(expected, 0);
 }
+
+/* ==== Compaction ==== */
+
+/* The value stored under key `index` in database `db_index`: distinct per database. */
+static void compact_value(char *value, uint32_t db_index, uint32_t index) {
+    snprintf(value, 64, "value-%u-%u-padding-to-fill-the-object", db_index, index);
+}
+
+Test(db, compaction_moves_items_and_keeps_every_key) {
+    /* The same key names in two databases: a move must re-point the right index. */
+    uint32_t count = 6000;
+    char name[32];
+    char value[64];
+    for (uint32_t db_index = 0; db_index < 2; db_index++) {
+        for (uint32_t index = 0; index < count; index++) {
+            key_name(name, index);
+            compact_value(value, db_index, index);
+            put(&dbs[db_index], name, slice_from_cstr(value), db_index == 1 ? 999999999 : 0);
+        }
+    }
+    /* Thin out every slab: delete 4 keys of 5 in both databases. */
+    for (uint32_t db_index = 0; db_index < 2; db_index++) {
+        for (uint32_t index = 0; index < count; index++) {
+            if (index % 5 != 0) {
+                key_name(name, index);
+                delete(&dbs[db_index], name);
+            }
+        }
+    }
+    cr_assert_eq(db_compact_step(&keyspace, 1000), 0, "free pages are plentiful");
+    heap.compact_free_pages_min = heap.page_count;
+    uint32_t moved = 0;
+    for (uint32_t round = 0; round < 1000; round++) {
+        uint32_t step = db_compact_step(&keyspace, 64);
+        cr_assert_leq(step, 64);
+        moved += step;
+        if (step == 0) {
+            break;
+        }
+    }
+    cr_assert_gt(moved, 0);
+    cr_assert_gt(heap.evacuation.slabs_emptied, 1);
+    heap_verify(&heap);
+    for (uint32_t db_index = 0; db_index < 2; db_index++) {
+        index_verify(&dbs[db_index].index);
+        cr_assert_eq(dbs[db_index].index.count, count / 5);
+        for (uint32_t index = 0; index < count; index += 5) {
+            key_name(name, index);
+            compact_value(value, db_index, index);
+            struct item *item = find(&dbs[db_index], name);
+            cr_assert(item != NULL, "%s", name);
+            expect_string(item, slice_from_cstr(value));
+            cr_assert_eq(item_expire_at_ms(item), db_index == 1 ? 999999999 : 0);
+        }
+    }
+    /* Movable slabs of the items' class are now dense: nothing more is wanted. */
+    cr_assert_not(heap_compaction_wanted(&heap) && heap_evacuation_start(&heap));
+    heap.compact_free_pages_min = 2;
+}

@@ -81,11 +81,17 @@ Test(heap, class_table) {
         cr_assert_eq(class->object_size % 8, 0);
         uint64_t slab_size = (uint64_t)class->slab_pages * HEAP_PAGE_SIZE;
         cr_assert_eq(class->objects_per_slab, slab_size / class->object_size);
-        cr_assert_geq(class->objects_per_slab, 8);
-        /* slab_pages is the smallest that holds 8 objects. */
-        cr_assert_lt((uint64_t)(class->slab_pages - 1) * HEAP_PAGE_SIZE / class->object_size, 8);
-        /* Tail waste below 1/8 of the slab. */
+        cr_assert_geq(class->objects_per_slab, 1);
+        /* Tail waste below 1/8 of the slab, with the fewest pages that achieve it. */
         cr_assert_lt((slab_size % class->object_size) * 8, slab_size);
+        for (uint32_t fewer = 1; fewer < class->slab_pages; fewer++) {
+            uint64_t smaller = (uint64_t)fewer * HEAP_PAGE_SIZE;
+            cr_assert_geq((smaller % class->object_size) * 8, smaller);
+        }
+        /* Every class up to 8 KiB (an index segment's size) takes single pages. */
+        if (class->object_size <= 8360) {
+            cr_assert_eq(class->slab_pages, 1, "class %u", class->object_size);
+        }
         if (class_index > 0) {
             uint32_t previous = heap.classes[class_index - 1].object_size;
             cr_assert_gt(class->object_size, previous);
@@ -187,7 +193,8 @@ Test(heap, slab_emptying_returns_pages) {
         }
     }
     cr_assert_eq(class->slab_count, 0);
-    cr_assert_eq(class->partial_head, HEAP_NONE);
+    cr_assert_eq(class->partial_head[0], HEAP_NONE);
+    cr_assert_eq(class->partial_head[1], HEAP_NONE);
     cr_assert_eq(heap.free_page_count, initial);
     cr_assert_eq(heap.descriptors[0].kind, HEAP_PAGE_FREE);
     cr_assert_eq(heap.descriptors[0].run_pages, heap.page_count);
@@ -445,4 +452,170 @@ Test(heap, misaligned_free_aborts, .signal = SIGABRT) {
 Test(heap, free_beyond_bump_aborts, .signal = SIGABRT) {
     uint8_t *object = heap_alloc(&heap, 64);
     heap_free(&heap, object + 64);
+}
+
+/* ==== Compaction ==== */
+
+static uint64_t page_of(const void *object) {
+    return (uint64_t)((const uint8_t *)object - heap.pages) / HEAP_PAGE_SIZE;
+}
+
+/* Fills `slabs` movable slabs of the 64-byte class, stamping each object with its index. */
+static uint32_t fill_movable(uint32_t slabs) {
+    const struct heap_class *class = &heap.classes[7];
+    cr_assert_eq(class->object_size, 64);
+    uint32_t count = slabs * class->objects_per_slab;
+    cr_assert_leq(count, TEST_LIVE_MAX);
+    for (uint32_t index = 0; index < count; index++) {
+        live[index] = heap_alloc_movable(&heap, 64);
+        cr_assert(live[index] != NULL);
+        memset(live[index], 0, 64);
+        memcpy(live[index], &index, sizeof(index));
+    }
+    cr_assert_eq(class->movable_slab_count, slabs);
+    return count;
+}
+
+/* Moves an object as an owner would: new object, copy, repoint, free the old one. */
+static void move_object(void *object, uint32_t count) {
+    uint32_t index = 0;
+    memcpy(&index, object, sizeof(index));
+    cr_assert_lt(index, count);
+    cr_assert_eq(live[index], object);
+    void *moved = heap_alloc_movable(&heap, 64);
+    cr_assert(moved != NULL);
+    memcpy(moved, object, 64);
+    heap_free(&heap, object);
+    live[index] = moved;
+}
+
+Test(heap, movable_objects_use_their_own_slabs) {
+    void *ordinary = heap_alloc(&heap, 64);
+    void *movable = heap_alloc_movable(&heap, 64);
+    cr_assert(ordinary != NULL && movable != NULL);
+    uint64_t ordinary_page = page_of(ordinary);
+    uint64_t movable_page = page_of(movable);
+    cr_assert_neq(ordinary_page, movable_page);
+    cr_assert_eq(heap.descriptors[movable_page].flags, HEAP_SLAB_MOVABLE);
+    cr_assert_eq(heap.descriptors[ordinary_page].flags, 0);
+    cr_assert_eq(heap_usable_size(&heap, movable), 64);
+    heap_verify(&heap);
+    heap_free(&heap, ordinary);
+    heap_free(&heap, movable);
+    cr_assert_eq(heap.free_page_count, heap.page_count);
+}
+
+Test(heap, compaction_empties_the_sparsest_slab) {
+    uint32_t count = fill_movable(8);
+    const struct heap_class *class = &heap.classes[7];
+    /* Free 3 of every 4 objects: every slab is a quarter full, none empty. */
+    for (uint32_t index = 0; index < count; index++) {
+        if (index % 4 != 0) {
+            heap_free(&heap, live[index]);
+            live[index] = NULL;
+        }
+    }
+    /* And a few more from the first slab, so it is the sparsest. */
+    for (uint32_t index = 0; index < 40; index += 4) {
+        heap_free(&heap, live[index]);
+        live[index] = NULL;
+    }
+    cr_assert_eq(class->movable_slab_count, 8);
+    cr_assert_not(heap_compaction_wanted(&heap)); /* plenty of free pages */
+    heap.compact_free_pages_min = heap.page_count;
+    cr_assert(heap_compaction_wanted(&heap));
+    uint32_t free_pages = heap.free_page_count;
+    cr_assert(heap_evacuation_start(&heap));
+    uint32_t head_index = heap.evacuation.head_index;
+    cr_assert_eq(head_index, page_of(live[44]));
+    uint32_t expected = heap.descriptors[head_index].object_count;
+    heap_verify(&heap);
+    uint32_t moved = 0;
+    for (void *object = heap_evacuation_next(&heap); object != NULL;
+         object = heap_evacuation_next(&heap)) {
+        cr_assert_eq(page_of(object), head_index);
+        move_object(object, count);
+        moved++;
+        cr_assert_leq(moved, expected);
+    }
+    cr_assert_eq(moved, expected);
+    cr_assert_eq(heap.evacuation.head_index, HEAP_NONE);
+    cr_assert_eq(heap.evacuation.slabs_emptied, 1);
+    cr_assert_eq(class->movable_slab_count, 7);
+    cr_assert_eq(heap.free_page_count, free_pages + 1);
+    heap_verify(&heap);
+    /* Every surviving object kept its contents. */
+    for (uint32_t index = 0; index < count; index++) {
+        if (live[index] != NULL) {
+            uint32_t stamp = 0;
+            memcpy(&stamp, live[index], sizeof(stamp));
+            cr_assert_eq(stamp, index);
+            heap_free(&heap, live[index]);
+        }
+    }
+}
+
+Test(heap, evacuation_skips_objects_freed_meanwhile_and_can_stop) {
+    uint32_t count = fill_movable(4);
+    for (uint32_t index = 0; index < count; index++) {
+        if (index % 2 != 0) {
+            heap_free(&heap, live[index]);
+            live[index] = NULL;
+        }
+    }
+    heap.compact_free_pages_min = heap.page_count;
+    cr_assert(heap_evacuation_start(&heap));
+    uint32_t head_index = heap.evacuation.head_index;
+    /* The owner deletes two live objects of the slab before they are handed out. */
+    uint32_t deleted = 0;
+    for (uint32_t index = count; index > 0 && deleted < 2; index--) {
+        void *object = live[index - 1];
+        if (object != NULL && page_of(object) == head_index) {
+            heap_free(&heap, object);
+            live[index - 1] = NULL;
+            deleted++;
+        }
+    }
+    cr_assert_eq(deleted, 2);
+    uint32_t remaining = heap.descriptors[head_index].object_count;
+    void *first = heap_evacuation_next(&heap);
+    cr_assert(first != NULL);
+    move_object(first, count);
+    heap_verify(&heap);
+    /* Stopping puts the slab back in service with what it still holds. */
+    heap_evacuation_stop(&heap);
+    cr_assert_eq(heap.evacuation.head_index, HEAP_NONE);
+    cr_assert_eq(heap.descriptors[head_index].object_count, remaining - 1);
+    cr_assert_eq(heap.descriptors[head_index].flags, HEAP_SLAB_MOVABLE);
+    cr_assert_null(heap_evacuation_next(&heap));
+    heap_verify(&heap);
+    for (uint32_t index = 0; index < count; index++) {
+        if (live[index] != NULL) {
+            heap_free(&heap, live[index]);
+        }
+    }
+    cr_assert_eq(heap.free_page_count, heap.page_count);
+}
+
+Test(heap, no_evacuation_without_holes_to_fill) {
+    uint32_t count = fill_movable(3);
+    heap.compact_free_pages_min = heap.page_count;
+    /* Full slabs: nothing to gain. */
+    cr_assert_not(heap_compaction_wanted(&heap));
+    cr_assert_not(heap_evacuation_start(&heap));
+    /* Ordinary slabs are never evacuated, however sparse. */
+    void *ordinary[64];
+    for (uint32_t index = 0; index < 64; index++) {
+        ordinary[index] = heap_alloc(&heap, 1024);
+        cr_assert(ordinary[index] != NULL);
+    }
+    for (uint32_t index = 1; index < 64; index++) {
+        heap_free(&heap, ordinary[index]);
+    }
+    cr_assert_not(heap_evacuation_start(&heap));
+    heap_free(&heap, ordinary[0]);
+    for (uint32_t index = 0; index < count; index++) {
+        heap_free(&heap, live[index]);
+    }
+    heap_verify(&heap);
 }
