@@ -47,6 +47,7 @@ STATIC_ASSERT(HEAP_LOOKUP_SIZE_MAX <= HEAP_CLASS_SIZE_MAX, "lookup covers small 
 STATIC_ASSERT((uint64_t)HEAP_PAGE_SIZE * HEAP_SLAB_PAGES_MAX <= UINT32_MAX,
               "slab offsets fit in uint32_t");
 STATIC_ASSERT(sizeof(struct heap_page) == 32, "descriptor is 32 bytes");
+STATIC_ASSERT((1u << HEAP_CONTIGUOUS_BUCKET) == HEAP_CONTIGUOUS_PAGES, "bucket of the wanted run");
 
 /* ==== Small helpers ==== */
 
@@ -468,11 +469,78 @@ static uint32_t compaction_class(const struct heap *heap) {
     return best;
 }
 
-bool heap_compaction_wanted(const struct heap *heap) {
-    if (heap->free_page_count >= heap->compact_free_pages_min) {
-        return false;
+/* Free objects a slab's objects could move into without taking a new slab. */
+static uint64_t holes_elsewhere(const struct heap *heap, const struct heap_page *head) {
+    const struct heap_class *class = &heap->classes[head->class_index];
+    uint64_t own_holes = class->objects_per_slab - head->object_count;
+    uint64_t holes = class_movable_holes(class);
+    ASSERT(holes >= own_holes);
+    return holes - own_holes;
+}
+
+/*
+ * Enough pages are free, but scattered: no free run of HEAP_CONTIGUOUS_PAGES
+ * (what a large slab, an index directory or a big value needs).
+ */
+static bool contiguity_short(const struct heap *heap) {
+    return heap->free_page_count >= 2 * HEAP_CONTIGUOUS_PAGES &&
+           (heap->run_bucket_mask >> HEAP_CONTIGUOUS_BUCKET) == 0;
+}
+
+/* A movable slab whose objects fit in holes elsewhere: evacuating it frees its pages. */
+static bool evacuable(const struct heap *heap, uint32_t head_index) {
+    const struct heap_page *head = &heap->descriptors[head_index];
+    return head->kind == HEAP_PAGE_SLAB && head->flags == HEAP_SLAB_MOVABLE &&
+           holes_elsewhere(heap, head) >= head->object_count;
+}
+
+/*
+ * The evacuable slab next to a short free run (left or right neighbour) with
+ * the fewest objects, next to the longest such runs first: emptying it
+ * lengthens that run. HEAP_NONE if none.
+ */
+static uint32_t contiguity_candidate(const struct heap *heap) {
+    uint32_t best = HEAP_NONE;
+    uint32_t fewest = UINT32_MAX;
+    for (uint32_t bucket = HEAP_CONTIGUOUS_BUCKET; bucket > 0 && best == HEAP_NONE; bucket--) {
+        uint32_t current = heap->run_buckets[bucket - 1];
+        for (uint32_t scan = 0; scan < HEAP_EVACUATION_SCAN_MAX && current != HEAP_NONE;
+             scan++) {
+            const struct heap_page *run = &heap->descriptors[current];
+            uint32_t neighbours[2] = { HEAP_NONE, HEAP_NONE };
+            if (current > 0) {
+                neighbours[0] = heap->descriptors[current - 1].head_index;
+            }
+            if (current + run->run_pages < heap->page_count) {
+                neighbours[1] = current + run->run_pages;
+            }
+            for (uint32_t side = 0; side < 2; side++) {
+                uint32_t head_index = neighbours[side];
+                if (head_index != HEAP_NONE && evacuable(heap, head_index) &&
+                    heap->descriptors[head_index].object_count < fewest) {
+                    best = head_index;
+                    fewest = heap->descriptors[head_index].object_count;
+                }
+            }
+            current = run->next_index;
+        }
     }
-    return heap->evacuation.head_index != HEAP_NONE || compaction_class(heap) != HEAP_NONE;
+    return best;
+}
+
+/* Why compaction would run now: pages are scarce, or no free run is long enough. */
+static bool pressure(const struct heap *heap) {
+    return heap->free_page_count < heap->compact_free_pages_min;
+}
+
+bool heap_compaction_wanted(const struct heap *heap) {
+    if (heap->evacuation.head_index != HEAP_NONE) {
+        return true; /* finish it: the slab is out of service meanwhile */
+    }
+    if (pressure(heap) && compaction_class(heap) != HEAP_NONE) {
+        return true;
+    }
+    return contiguity_short(heap) && contiguity_candidate(heap) != HEAP_NONE;
 }
 
 /* Marks every handed-out object of the slab live, then clears those on its free list. */
@@ -495,16 +563,15 @@ static void evacuation_mark_live(struct heap *heap, uint32_t head_index) {
     }
 }
 
-bool heap_evacuation_start(struct heap *heap) {
-    ASSERT(heap->evacuation.head_index == HEAP_NONE);
+/* The sparsest evacuable slab of the class wasting the most, or HEAP_NONE. */
+static uint32_t pressure_candidate(const struct heap *heap) {
     uint32_t class_index = compaction_class(heap);
     if (class_index == HEAP_NONE) {
-        return false;
+        return HEAP_NONE;
     }
-    const struct heap_class *class = &heap->classes[class_index];
     uint32_t sparsest = HEAP_NONE;
     uint32_t fewest = UINT32_MAX;
-    uint32_t current = class->partial_head[1];
+    uint32_t current = heap->classes[class_index].partial_head[1];
     for (uint32_t scan = 0; scan < HEAP_EVACUATION_SCAN_MAX && current != HEAP_NONE; scan++) {
         const struct heap_page *head = &heap->descriptors[current];
         if (head->object_count < fewest) {
@@ -514,14 +581,26 @@ bool heap_evacuation_start(struct heap *heap) {
         current = head->next_index;
     }
     /* Holes elsewhere in the class must take its objects, or moving them gains nothing. */
-    if (sparsest == HEAP_NONE || class_movable_holes(class) - (class->objects_per_slab - fewest) <
-                                     fewest) {
+    return sparsest != HEAP_NONE && evacuable(heap, sparsest) ? sparsest : HEAP_NONE;
+}
+
+bool heap_evacuation_start(struct heap *heap) {
+    ASSERT(heap->evacuation.head_index == HEAP_NONE);
+    uint32_t head_index = pressure(heap) ? pressure_candidate(heap) : HEAP_NONE;
+    if (head_index == HEAP_NONE && contiguity_short(heap)) {
+        head_index = contiguity_candidate(heap);
+    }
+    if (head_index == HEAP_NONE) {
         return false;
     }
-    class_list_remove(heap, class_index, sparsest);
-    heap->descriptors[sparsest].flags |= HEAP_SLAB_EVACUATING;
-    evacuation_mark_live(heap, sparsest);
-    heap->evacuation.head_index = sparsest;
+    struct heap_page *head = &heap->descriptors[head_index];
+    ASSERT(evacuable(heap, head_index));
+    if (head->object_count < heap->classes[head->class_index].objects_per_slab) {
+        class_list_remove(heap, head->class_index, head_index);
+    }
+    head->flags |= HEAP_SLAB_EVACUATING;
+    evacuation_mark_live(heap, head_index);
+    heap->evacuation.head_index = head_index;
     heap->evacuation.next_object = 0;
     heap->evacuation.slabs_started++;
     return true;

@@ -77,6 +77,9 @@ struct heap_page {
 #define HEAP_SLAB_OBJECTS_MAX (HEAP_PAGE_SIZE / HEAP_ALIGNMENT)
 /* Partial slabs examined to find the sparsest one to evacuate. */
 #define HEAP_EVACUATION_SCAN_MAX 64u
+/* Compaction also runs to keep a free run of this many pages (bucket 2: 4..7 pages). */
+#define HEAP_CONTIGUOUS_PAGES 4u
+#define HEAP_CONTIGUOUS_BUCKET 2u
 
 struct heap_class {
     uint32_t object_size;
@@ -136,9 +139,11 @@ void *heap_alloc(struct heap *heap, uint64_t size);
 void *heap_alloc_movable(struct heap *heap, uint64_t size);
 
 /*
- * True when free pages are scarce and some class's movable slabs have at
- * least two slabs' worth of free objects: evacuating its sparsest slab would
- * give pages back. O(classes).
+ * True when evacuating a movable slab would help: free pages are scarce and
+ * some class's movable slabs have at least two slabs' worth of free objects
+ * (its sparsest slab is emptied), or pages are free but no run of
+ * HEAP_CONTIGUOUS_PAGES is (a slab next to a short free run is emptied).
+ * O(classes + HEAP_EVACUATION_SCAN_MAX).
  */
 bool heap_compaction_wanted(const struct heap *heap);
 

@@ -619,3 +619,54 @@ Test(heap, no_evacuation_without_holes_to_fill) {
     }
     heap_verify(&heap);
 }
+
+Test(heap, compaction_gathers_scattered_free_pages_into_a_run) {
+    /* Every page a movable slab; then every other slab freed and the rest half emptied:
+     * plenty of free pages, but single ones, so no 4-page run for a big object. */
+    teardown();
+    heap_setup_pages(64);
+    uint32_t slabs = heap.page_count;
+    uint32_t count = fill_movable(slabs);
+    const struct heap_class *class = &heap.classes[7];
+    uint32_t per_slab = class->objects_per_slab;
+    cr_assert_eq(heap.free_page_count, 0);
+    for (uint32_t index = 0; index < count; index++) {
+        uint32_t slab = index / per_slab;
+        if (slab % 2 == 0 || index % 2 == 0) {
+            heap_free(&heap, live[index]);
+            live[index] = NULL;
+        }
+    }
+    cr_assert_eq(heap.free_page_count, slabs / 2);
+    cr_assert_eq(heap.run_bucket_mask, 1); /* only single free pages */
+    cr_assert_null(heap_alloc(&heap, 4 * HEAP_PAGE_SIZE));
+    cr_assert(heap_compaction_wanted(&heap));
+    uint32_t moved = 0;
+    for (uint32_t round = 0; round < 100000 && heap_compaction_wanted(&heap); round++) {
+        if (heap.evacuation.head_index == HEAP_NONE) {
+            cr_assert(heap_evacuation_start(&heap));
+        }
+        void *object = heap_evacuation_next(&heap);
+        if (object != NULL) {
+            move_object(object, count);
+            moved++;
+        }
+    }
+    cr_assert_not(heap_compaction_wanted(&heap));
+    cr_assert_gt(moved, 0);
+    cr_assert_leq(moved, per_slab); /* two half-full slabs: F S F S F -> F F F S F -> F F F F F */
+    cr_assert_neq(heap.run_bucket_mask >> HEAP_CONTIGUOUS_BUCKET, 0);
+    heap_verify(&heap);
+    void *big = heap_alloc(&heap, 4 * HEAP_PAGE_SIZE);
+    cr_assert(big != NULL);
+    heap_free(&heap, big);
+    for (uint32_t index = 0; index < count; index++) {
+        if (live[index] != NULL) {
+            uint32_t stamp = 0;
+            memcpy(&stamp, live[index], sizeof(stamp));
+            cr_assert_eq(stamp, index);
+            heap_free(&heap, live[index]);
+        }
+    }
+    cr_assert_eq(heap.free_page_count, heap.page_count);
+}
