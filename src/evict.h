@@ -17,7 +17,7 @@
 #define EVICT_KEYS_PER_CALL_MAX 1024u
 #define EVICT_SAMPLES_MAX 64u
 #define EVICT_DRAWS_PER_SAMPLE 8u   /* volatile-*: random draws to find one key with a TTL */
-#define EVICT_HEADROOM_FRACTION 64u /* evict down to maxmemory - maxmemory/64 */
+#define EVICT_HEADROOM_FRACTION 1024u /* evict down to maxmemory - maxmemory/1024 */
 
 enum evict_result {
     EVICT_OK = 0,       /* under the target */

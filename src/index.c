@@ -209,13 +209,14 @@ static uint64_t segment_bytes(uint32_t capacity) {
 }
 
 /*
- * The capacity for a segment about to hold `count` items: room for 2/7 more
- * (so it is at most 7/9 full when made), rounded up to fill the heap object
- * it will occupy, at most INDEX_SEGMENT_SLOTS.
+ * The capacity for a segment about to hold `count` items: room for 1/6 more
+ * (so it is at most 6/7 full when made, below the 7/8 that makes it grow),
+ * rounded up to fill the heap object it will occupy (classes are about 1/8
+ * apart, so a resize lands near 7/9 full), at most INDEX_SEGMENT_SLOTS.
  */
 static uint32_t segment_capacity_for(const struct heap *heap, uint32_t count) {
     ASSERT(count <= INDEX_SEGMENT_FILL_MAX);
-    uint32_t wanted = MAX(INDEX_SEGMENT_SLOTS_MIN, count + (2u * count + 6u) / 7u);
+    uint32_t wanted = MAX(INDEX_SEGMENT_SLOTS_MIN, count + count / 6u + 1u);
     if (wanted >= INDEX_SEGMENT_SLOTS) {
         return INDEX_SEGMENT_SLOTS;
     }
