@@ -413,7 +413,10 @@ static uint32_t access_field(const struct keyspace *keyspace, uint32_t counter) 
 }
 
 static void item_touch(struct keyspace *keyspace, struct item *item) {
-    uint32_t counter = keyspace->lfu ? lfu_increment(keyspace, item_lfu_counter(keyspace, item)) : 0;
+    uint32_t counter = 0;
+    if (keyspace->lfu) {
+        counter = lfu_increment(keyspace, item_lfu_counter(keyspace, item));
+    }
     item->lru_clock = access_field(keyspace, counter) & ITEM_LRU_MASK;
 }
 
