@@ -459,6 +459,7 @@ void db_flush(struct keyspace *keyspace, struct db *db) {
     ASSERT(initialised); /* the released segments give back at least what init needs */
     db->expires_count = 0;
     memset(&db->expire_cursor, 0, sizeof(db->expire_cursor));
+    memset(&db->evict_cursor, 0, sizeof(db->evict_cursor));
 }
 
 bool db_prepare_insert(struct db *db, uint64_t hash) {

@@ -26,6 +26,7 @@ struct db {
     uint64_t expires_count;
     uint64_t expire_ttl_sum_ms;           /* not maintained: avg_ttl is sampled */
     struct index_cursor expire_cursor;
+    struct index_cursor evict_cursor;     /* volatile-* eviction walks (see evict.c) */
     uint32_t id;
 };
 

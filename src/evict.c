@@ -44,6 +44,44 @@ struct evict_choice {
     uint64_t score;
 };
 
+/*
+ * volatile-*: keys with a TTL may be too rare for random draws to meet (Redis
+ * samples its expires table instead). Walks the index from the database's
+ * eviction cursor, at most EVICT_WALK_SLOTS_MAX slots across the databases
+ * that have such keys, keeping the best of the first `samples` found; the
+ * cursor persists, so successive calls cover the whole index.
+ */
+static bool evict_walk(struct keyspace *keyspace, enum maxmemory_policy policy, uint32_t samples,
+                       struct evict_choice *best) {
+    struct item *items[EVICT_WALK_BATCH];
+    uint32_t slots_left = EVICT_WALK_SLOTS_MAX;
+    uint32_t taken = 0;
+    uint32_t start = (uint32_t)(keyspace_random(keyspace) % keyspace->db_count);
+    for (uint32_t offset = 0; offset < keyspace->db_count && taken < samples; offset++) {
+        struct db *db = &keyspace->dbs[(start + offset) % keyspace->db_count];
+        bool done = false;
+        for (uint32_t round = 0; db->expires_count > 0 && !done && slots_left > 0 &&
+                                 taken < samples && round < EVICT_WALK_SLOTS_MAX; round++) {
+            uint32_t slots = MIN(slots_left, EVICT_WALK_BATCH);
+            uint32_t count = index_walk(&db->index, &db->evict_cursor, slots, items,
+                                        EVICT_WALK_BATCH, &done);
+            slots_left -= slots;
+            for (uint32_t index = 0; index < count && taken < samples; index++) {
+                if (!item_has_expire(items[index])) {
+                    continue;
+                }
+                taken++;
+                uint64_t score = evict_score(keyspace, policy, items[index]);
+                if (best->item == NULL || score > best->score) {
+                    *best = (struct evict_choice){ .db = db, .item = items[index],
+                                                   .score = score };
+                }
+            }
+        }
+    }
+    return best->item != NULL;
+}
+
 /* Samples keys and keeps the best candidate; false when none qualifies. */
 static bool evict_sample(struct keyspace *keyspace, enum maxmemory_policy policy,
                          uint32_t samples, struct evict_choice *best) {
@@ -68,6 +106,9 @@ static bool evict_sample(struct keyspace *keyspace, enum maxmemory_policy policy
         if (policy == POLICY_ALLKEYS_RANDOM || policy == POLICY_VOLATILE_RANDOM) {
             break;
         }
+    }
+    if (best->item == NULL && volatile_only) {
+        return evict_walk(keyspace, policy, samples, best);
     }
     return best->item != NULL;
 }

@@ -5,7 +5,9 @@
  * at random positions of the index (across databases) and removes the best
  * candidate for the policy — the longest idle (LRU), the least frequently used
  * (LFU, Redis's logarithmic counter with decay), the nearest expiry (TTL), or
- * any (random); volatile-* policies consider only keys with a TTL. Work per
+ * any (random); volatile-* policies consider only keys with a TTL, and when
+ * random draws meet none (TTL keys are rare) they walk the index from a
+ * per-database cursor instead, a bounded number of slots per call. Work per
  * call is bounded by EVICT_KEYS_PER_CALL_MAX evictions.
  */
 #pragma once
@@ -17,6 +19,8 @@
 #define EVICT_KEYS_PER_CALL_MAX 1024u
 #define EVICT_SAMPLES_MAX 64u
 #define EVICT_DRAWS_PER_SAMPLE 8u   /* volatile-*: random draws to find one key with a TTL */
+#define EVICT_WALK_SLOTS_MAX 65536u /* volatile-*: index slots walked when draws find no TTL */
+#define EVICT_WALK_BATCH 256u
 #define EVICT_HEADROOM_FRACTION 1024u /* evict down to maxmemory - maxmemory/1024 */
 
 enum evict_result {

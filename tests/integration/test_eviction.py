@@ -77,6 +77,26 @@ def test_volatile_policy_with_nothing_to_evict_answers_oom(server_factory):
         assert set(values) == {b"$100\r\n" + VALUE + b"\r\n"}
 
 
+@pytest.mark.parametrize("policy", ["volatile-lru", "volatile-lfu", "volatile-random",
+                                    "volatile-ttl"])
+def test_volatile_policy_finds_a_rare_key_with_ttl(server_factory, policy):
+    # One key with a TTL among tens of thousands without: filling the budget
+    # evicts it (Redis samples only keys with a TTL) before answering -OOM.
+    server = server_factory("--maxmemory", "8mb", "--maxmemory-policy", policy)
+    conn = server.raw()
+    assert pipeline(conn, [("SET", "volatile", "x", "EX", "1000")]) == [b"+OK\r\n"]
+    # Small batches, stopping at the first -OOM: by then the volatile key must be gone
+    # (random draws alone would miss it and answer -OOM with it still there).
+    for start in range(0, 200_000, 50):
+        replies = pipeline(conn, [("SET", f"keep:{index}", VALUE)
+                                  for index in range(start, start + 50)])
+        if OOM in replies:
+            break
+    assert OOM in replies
+    assert pipeline(conn, [("EXISTS", "volatile")]) == [b":0\r\n"]
+    assert int(info(conn, "stats")["evicted_keys"]) == 1
+
+
 @pytest.mark.parametrize("policy", ["allkeys-lru", "allkeys-lfu"])
 def test_recently_used_keys_survive(server_factory, policy):
     server = server_factory("--maxmemory", "8mb", "--maxmemory-policy", policy,
