@@ -14,6 +14,12 @@
  * Commands whose keys follow a keyword (XREAD STREAMS, GEORADIUS STORE,
  * MIGRATE KEYS) need a rule here when they join commands.def.
  *
+ * The ACL log is a ring over the plan's acl_log pool (see acl.h); an entry
+ * keeps a bounded copy of its object and user name plus the full size and an
+ * XXH3 hash, so grouping compares them exactly. Its client-info line is
+ * Redis's catClientInfoString built from keel's client record (fields keel
+ * has no counterpart for: see log_client_info).
+ *
  * Passwords are SHA-256 hashes (libnettle: stack-only, no allocation).
  * Credentials are checked in time independent of whether the user exists, is
  * disabled or has a different password: the password is always hashed and
@@ -30,11 +36,17 @@
 #include "glob.h"
 #include "server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <nettle/sha2.h>
+#include <xxhash.h>
 
 STATIC_ASSERT(SHA256_DIGEST_SIZE == ACL_HASH_SIZE, "password hashes are SHA-256");
 STATIC_ASSERT(ACL_RULES_MAX <= ACL_RULE_INDEX_MASK, "rule indexes fit the rule mask");
 STATIC_ASSERT(sizeof(struct acl_user) % 8 == 0, "the order array after the records is aligned");
+STATIC_ASSERT(ACL_LOG_TEXT_SIZE_MAX >= ACL_USER_NAME_SIZE_MAX, "log entries keep whole names");
+STATIC_ASSERT(ACL_LOG_CLIENT_INFO_SIZE_MAX <= UINT16_MAX, "client_info_size fits u16");
+STATIC_ASSERT(CONFIG_ACLLOG_MAX_LEN_MAX <= UINT32_MAX / 2, "ring positions fit u32");
 
 /* ==== Reasons (Redis 7.0.15's ACLSetUserStringError texts, then keel's) ==== */
 
@@ -1044,6 +1056,8 @@ void acl_set_default_password(struct acl *acl, const uint8_t *password, uint32_t
 void acl_config_changed(struct acl *acl, const struct config *before,
                         const struct config *after) {
     ASSERT(after->requirepass_size < CONFIG_STRING_SIZE_MAX);
+    /* CONFIG SET cannot raise it above the reservation: the ring holds `capacity`. */
+    acl->log.length_max = MIN(after->acllog_max_len, acl->log.capacity);
     bool same = before->requirepass_size == after->requirepass_size &&
                 memcmp(before->requirepass, after->requirepass, after->requirepass_size) == 0;
     if (!same) {
@@ -1105,7 +1119,10 @@ bool acl_authenticate(struct acl *acl, struct client *client, struct slice name,
                       struct slice password) {
     acl_client_begin(acl, client);
     if (!acl_check_credentials(acl, name, password)) {
-        acl->stats.denied_auth++;
+        /* Redis logs the command as typed ("auth" or "AUTH") and the name tried. */
+        struct slice typed = client->argv.count > 0 ? client->argv.items[0]
+                                                    : slice_from_cstr("AUTH");
+        acl_log_add(acl, client, ACL_LOG_AUTH, typed, name);
         return false;
     }
     const struct acl_user *user = acl_user_find(acl, name);
@@ -1456,4 +1473,270 @@ void acl_text_user(const struct acl *acl, const struct acl_user *user,
         text_cstr(text, " ");
     }
     acl_text_rules(acl, rules, text);
+}
+
+/* ==== Protected mode ==== */
+
+bool acl_address_loopback(const struct sockaddr_storage *address) {
+    ASSERT(address != NULL);
+    if (address->ss_family == AF_INET) {
+        const struct sockaddr_in *ipv4 = (const struct sockaddr_in *)address;
+        const uint8_t *bytes = (const uint8_t *)&ipv4->sin_addr.s_addr;
+        return bytes[0] == 127;
+    }
+    if (address->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *ipv6 = (const struct sockaddr_in6 *)address;
+        return IN6_IS_ADDR_LOOPBACK(&ipv6->sin6_addr);
+    }
+    /* An address keel cannot read (getpeername failed): not local, as in Redis. */
+    return false;
+}
+
+bool acl_protected_mode_refuses(const struct acl *acl, const struct config *config,
+                                const struct sockaddr_storage *peer) {
+    ASSERT(config != NULL);
+    ASSERT(peer != NULL);
+    if (!config->protected_mode || !acl_default_nopass(acl)) {
+        return false;
+    }
+    return !acl_address_loopback(peer);
+}
+
+/* ==== The ACL log ==== */
+
+static const char *const log_reason_names[] = { "auth", "command", "key", "channel" };
+static const char *const log_context_names[] = { "toplevel", "multi", "lua" };
+
+STATIC_ASSERT(ARRAY_COUNT(log_reason_names) == ACL_LOG_CHANNEL + 1, "a name per reason");
+STATIC_ASSERT(ARRAY_COUNT(log_context_names) == ACL_LOG_LUA + 1, "a name per context");
+
+const char *acl_log_reason_name(enum acl_log_reason reason) {
+    ASSERT((uint32_t)reason < ARRAY_COUNT(log_reason_names));
+    return log_reason_names[reason];
+}
+
+const char *acl_log_context_name(enum acl_log_context context) {
+    ASSERT((uint32_t)context < ARRAY_COUNT(log_context_names));
+    return log_context_names[context];
+}
+
+uint64_t acl_log_entry_size(void) {
+    return sizeof(struct acl_log_entry);
+}
+
+void acl_log_init(struct acl *acl, void *memory, uint32_t capacity) {
+    ASSERT(memory != NULL || capacity == 0);
+    ASSERT(capacity <= CONFIG_ACLLOG_MAX_LEN_MAX);
+    acl->log = (struct acl_log){ .entries = memory, .capacity = capacity,
+                                 .length_max = capacity, .head = 0, .count = 0 };
+}
+
+void acl_log_reset(struct acl *acl) {
+    ASSERT(acl->log.count <= acl->log.capacity);
+    acl->log.count = 0;
+    acl->log.head = 0;
+}
+
+static uint32_t log_slot(const struct acl_log *log, uint32_t position) {
+    ASSERT(position < log->capacity);
+    ASSERT(log->head < log->capacity);
+    return (log->head + position) % log->capacity;
+}
+
+const struct acl_log_entry *acl_log_at(const struct acl *acl, uint32_t position) {
+    ASSERT(position < acl->log.count);
+    return &acl->log.entries[log_slot(&acl->log, position)];
+}
+
+static void log_text_set(struct acl_log_text *text, struct slice source) {
+    text->size = source.size;
+    text->kept_size = MIN(source.size, ACL_LOG_TEXT_SIZE_MAX);
+    text->hash = XXH3_64bits(source.size == 0 ? (const void *)"" : source.ptr, source.size);
+    if (text->kept_size > 0) {
+        memcpy(text->bytes, source.ptr, text->kept_size);
+    }
+    ASSERT(text->kept_size <= ACL_LOG_TEXT_SIZE_MAX);
+}
+
+static bool log_text_equal(const struct acl_log_text *a, const struct acl_log_text *b) {
+    ASSERT(a->kept_size <= ACL_LOG_TEXT_SIZE_MAX);
+    return a->size == b->size && a->hash == b->hash &&
+           memcmp(a->bytes, b->bytes, a->kept_size) == 0;
+}
+
+/* "ip:port" or "[ip6]:port", as Redis formats addr= and laddr= ("" if unknown). */
+static void log_address_format(const struct sockaddr_storage *address, char *buffer,
+                               uint32_t size) {
+    ASSERT(size >= INET6_ADDRSTRLEN + 8);
+    char host[INET6_ADDRSTRLEN] = { 0 };
+    buffer[0] = 0;
+    if (address->ss_family == AF_INET) {
+        const struct sockaddr_in *ipv4 = (const struct sockaddr_in *)address;
+        inet_ntop(AF_INET, &ipv4->sin_addr, host, sizeof(host));
+        snprintf(buffer, size, "%s:%u", host, ntohs(ipv4->sin_port));
+    } else if (address->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *ipv6 = (const struct sockaddr_in6 *)address;
+        inet_ntop(AF_INET6, &ipv6->sin6_addr, host, sizeof(host));
+        snprintf(buffer, size, "[%s]:%u", host, ntohs(ipv6->sin6_port));
+    }
+}
+
+/* The client's current command as CLIENT LIST's cmd= shows it ("config|get"), or "NULL". */
+static void log_command_name(const struct acl *acl, const struct client *client, char *name,
+                             uint32_t size) {
+    ASSERT(size > 0);
+    const struct command *command =
+        client->argv.count > 0 ? commands_lookup(client->argv.items[0]) : NULL;
+    if (command == NULL) {
+        snprintf(name, size, "NULL");
+        return;
+    }
+    uint32_t id = acl_resolve(acl, command, client->argv.items, client->argv.count, NULL);
+    acl_id_name(acl, id, name, size);
+}
+
+/*
+ * Redis's catClientInfoString, from what keel's client record holds. Fields
+ * keel has no counterpart for carry Redis's value for a plain client (flags=N,
+ * sub=0, multi=-1, redir=-1). keel has no per-client reply buffer: rbs and rbp
+ * are 0, obl is 0, oll counts the output chunks the pending bytes span and omem
+ * their bytes. qbuf is the bytes in the input buffer, qbuf-free its room.
+ */
+static uint32_t log_client_info(const struct acl *acl, const struct client *client,
+                                char *buffer, uint32_t size) {
+    char local[INET6_ADDRSTRLEN + 16] = { 0 };
+    struct sockaddr_storage address;
+    socklen_t address_size = sizeof(address);
+    if (getsockname(client->fd, (struct sockaddr *)&address, &address_size) == 0) {
+        log_address_format(&address, local, sizeof(local));
+    }
+    char command[ACL_ID_NAME_SIZE_MAX];
+    log_command_name(acl, client, command, sizeof(command));
+    uint64_t argv_size = 0;
+    for (uint32_t index = 0; index < client->argv.count; index++) {
+        argv_size += client->argv.items[index].size;
+    }
+    uint64_t chunks = (client->output.pending_size + OUTPUT_CHUNK_DATA_SIZE - 1) /
+                      OUTPUT_CHUNK_DATA_SIZE;
+    uint64_t output_size = chunks * OUTPUT_CHUNK_SIZE;
+    uint64_t argv_array_size = client->argv.items == client->argv_inline
+                                   ? 0 : (uint64_t)client->argv.capacity * sizeof(struct slice);
+    uint64_t total_size = sizeof(*client) + client->input_capacity + argv_array_size +
+                          output_size;
+    const struct acl_user *user = acl_client_user(acl, client);
+    int64_t now_ms = clock_now_ms();
+    int written = snprintf(
+        buffer, size,
+        "id=%llu addr=%s laddr=%s fd=%d name=%.*s age=%lld idle=%lld flags=N db=%u sub=0 "
+        "psub=0 ssub=0 multi=-1 qbuf=%u qbuf-free=%u argv-mem=%llu multi-mem=0 rbs=0 rbp=0 "
+        "obl=0 oll=%llu omem=%llu tot-mem=%llu events=r%s cmd=%s user=%.*s redir=-1 resp=%u",
+        (unsigned long long)client->id, client->address, local, client->fd,
+        (int)strnlen(client->name, sizeof(client->name)), client->name,
+        (long long)((now_ms - client->created_ms) / 1000),
+        (long long)((now_ms - client->last_interaction_ms) / 1000), client->db_index,
+        client->input_end, client->input_capacity - client->input_end,
+        (unsigned long long)argv_size, (unsigned long long)chunks,
+        (unsigned long long)output_size, (unsigned long long)total_size,
+        client->output.pending_size > 0 ? "w" : "", command, (int)user->name_size, user->name,
+        client->reply.protocol);
+    ASSERT(written > 0);
+    return (uint32_t)MIN((uint32_t)written, size - 1);
+}
+
+static void log_count(struct acl *acl, enum acl_log_reason reason) {
+    ASSERT((uint32_t)reason < ARRAY_COUNT(log_reason_names));
+    switch (reason) {
+    case ACL_LOG_AUTH:
+        acl->stats.denied_auth++;
+        break;
+    case ACL_LOG_COMMAND:
+        acl->stats.denied_command++;
+        break;
+    case ACL_LOG_KEY:
+        acl->stats.denied_key++;
+        break;
+    case ACL_LOG_CHANNEL:
+        acl->stats.denied_channel++;
+        break;
+    }
+}
+
+/* Redis's ACLLogMatchEntry. */
+static bool log_entry_matches(const struct acl_log_entry *entry,
+                              const struct acl_log_entry *candidate) {
+    ASSERT(entry->count >= 1);
+    int64_t delta = entry->updated_ms - candidate->updated_ms;
+    if (delta < 0) {
+        delta = -delta;
+    }
+    return entry->reason == candidate->reason && entry->context == candidate->context &&
+           delta <= ACL_LOG_GROUP_WINDOW_MS && log_text_equal(&entry->object, &candidate->object) &&
+           log_text_equal(&entry->username, &candidate->username);
+}
+
+/* Moves the entry at `position` to the head (the ones before it shift down by one). */
+static void log_move_to_head(struct acl_log *log, uint32_t position) {
+    ASSERT(position < log->count);
+    ASSERT(position < ACL_LOG_GROUP_SCAN_MAX);
+    if (position == 0) {
+        return;
+    }
+    struct acl_log_entry moved = log->entries[log_slot(log, position)];
+    for (uint32_t index = position; index > 0; index--) {
+        log->entries[log_slot(log, index)] = log->entries[log_slot(log, index - 1)];
+    }
+    log->entries[log->head] = moved;
+}
+
+void acl_log_add(struct acl *acl, const struct client *client, enum acl_log_reason reason,
+                 struct slice object, struct slice username) {
+    ASSERT(client != NULL);
+    log_count(acl, reason);
+    struct acl_log *log = &acl->log;
+    if (log->capacity == 0) {
+        return;
+    }
+    struct acl_log_entry candidate;
+    candidate.count = 1;
+    candidate.updated_ms = clock_now_ms();
+    candidate.reason = (uint8_t)reason;
+    candidate.context = ACL_LOG_TOPLEVEL;
+    log_text_set(&candidate.object, object);
+    log_text_set(&candidate.username, username);
+    candidate.client_info_size = (uint16_t)log_client_info(
+        acl, client, candidate.client_info, sizeof(candidate.client_info));
+    uint32_t scan = MIN(log->count, ACL_LOG_GROUP_SCAN_MAX);
+    for (uint32_t position = 0; position < scan; position++) {
+        struct acl_log_entry *entry = &log->entries[log_slot(log, position)];
+        if (log_entry_matches(entry, &candidate)) {
+            log_move_to_head(log, position);
+            entry = &log->entries[log->head];
+            entry->count++;
+            entry->updated_ms = candidate.updated_ms;
+            entry->client_info_size = candidate.client_info_size;
+            memcpy(entry->client_info, candidate.client_info, candidate.client_info_size);
+            return;
+        }
+    }
+    /* A new entry at the head; in a full ring it takes the oldest one's slot. */
+    log->head = (log->head + log->capacity - 1) % log->capacity;
+    log->entries[log->head] = candidate;
+    log->count = MIN(log->count + 1, log->capacity);
+    log->count = MIN(log->count, log->length_max);
+    ASSERT(log->count <= log->capacity);
+}
+
+void acl_log_denied(struct acl *acl, const struct client *client, enum acl_verdict verdict,
+                    uint32_t id, uint32_t key_index) {
+    ASSERT(verdict != ACL_ALLOWED);
+    const struct acl_user *user = acl_client_user(acl, client);
+    struct slice username = { (const uint8_t *)user->name, user->name_size };
+    if (verdict == ACL_DENIED_COMMAND) {
+        char name[ACL_ID_NAME_SIZE_MAX];
+        acl_id_name(acl, id, name, sizeof(name));
+        acl_log_add(acl, client, ACL_LOG_COMMAND, slice_from_cstr(name), username);
+        return;
+    }
+    ASSERT(key_index < client->argv.count);
+    acl_log_add(acl, client, ACL_LOG_KEY, client->argv.items[key_index], username);
 }

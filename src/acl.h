@@ -14,6 +14,15 @@
  * positions are Redis 7.0.15's (a table in acl.c). The last bit of the
  * bitmap (ACL_ID_FUTURE) records "+@all": commands added later are allowed.
  *
+ * The ACL log (ACL LOG) is a ring of acllog-max-len fixed entries from the
+ * plan's acl_log pool: newest first, a denial like one of the 10 newest within
+ * 60 seconds bumps that entry's count (Redis's addACLLogEntry). Objects and
+ * user names longer than ACL_LOG_TEXT_SIZE_MAX are kept as their first bytes
+ * (grouping still compares their full size and hash).
+ *
+ * Protected mode (acl_protected_mode_refuses) lives here too: it depends on
+ * whether `default` has a password.
+ *
  * Not built (each is refused with a clear error by ACL SETUSER): selectors
  * "(...)", read/write key patterns (%R~, %W~) and first-argument rules such as
  * "+select|0". Channel patterns are stored and shown but not enforced (keel
@@ -23,6 +32,8 @@
 
 #include "base.h"
 #include "reply.h"
+
+#include <sys/socket.h>
 
 #define ACL_USER_NAME_SIZE_MAX 128u
 #define ACL_PASSWORDS_MAX 8u
@@ -103,6 +114,47 @@ struct acl_stats {
     uint64_t denied_auth;
     uint64_t denied_command;
     uint64_t denied_key;
+    uint64_t denied_channel;
+};
+
+/* ==== The ACL log ==== */
+
+#define ACL_LOG_TEXT_SIZE_MAX 256u         /* bytes kept of an object or a user name */
+#define ACL_LOG_CLIENT_INFO_SIZE_MAX 1024u /* CLIENT LIST style line of the client */
+#define ACL_LOG_GROUP_SCAN_MAX 10u         /* entries searched for a match (Redis: toscan) */
+#define ACL_LOG_GROUP_WINDOW_MS 60000      /* ACL_LOG_GROUPING_MAX_TIME_DELTA */
+#define ACL_LOG_REPLY_DEFAULT 10           /* ACL LOG without a count */
+
+enum acl_log_reason { ACL_LOG_AUTH = 0, ACL_LOG_COMMAND, ACL_LOG_KEY, ACL_LOG_CHANNEL };
+/* keel has no MULTI or scripts yet: every entry is toplevel. */
+enum acl_log_context { ACL_LOG_TOPLEVEL = 0, ACL_LOG_MULTI, ACL_LOG_LUA };
+
+/* A bounded copy of an argument: the first bytes, the full size and a hash of all of it. */
+struct acl_log_text {
+    uint64_t hash;
+    uint32_t size;           /* the whole text's size */
+    uint32_t kept_size;      /* bytes in `bytes`: MIN(size, ACL_LOG_TEXT_SIZE_MAX) */
+    uint8_t bytes[ACL_LOG_TEXT_SIZE_MAX];
+};
+
+struct acl_log_entry {
+    uint64_t count;          /* denials grouped into this entry */
+    int64_t updated_ms;      /* the last one (age-seconds counts from it) */
+    uint8_t reason;          /* enum acl_log_reason */
+    uint8_t context;         /* enum acl_log_context */
+    uint16_t client_info_size;
+    struct acl_log_text object;   /* the command's full name, the key, or AUTH as typed */
+    struct acl_log_text username;
+    char client_info[ACL_LOG_CLIENT_INFO_SIZE_MAX]; /* the last denied client, CLIENT LIST style */
+};
+
+/* Newest first: position i is entries[(head + i) % capacity], i < count. */
+struct acl_log {
+    struct acl_log_entry *entries; /* capacity entries: the plan's acl_log pool */
+    uint32_t capacity;             /* acllog-max-len at startup (CONFIG SET may only lower it) */
+    uint32_t length_max;           /* acllog-max-len now: applied at the next add, as Redis */
+    uint32_t head;
+    uint32_t count;
 };
 
 struct acl {
@@ -115,6 +167,7 @@ struct acl {
     uint32_t command_count;    /* ids [0, command_count) are commands.def rows */
     uint32_t id_count;         /* commands plus subcommands */
     struct acl_stats stats;
+    struct acl_log log;
     struct acl_entry entries[ACL_COMMAND_BITS];
     /* Per category: the ids that carry it, and those "+@category" sets (their
      * subcommands too, as Redis's ACLChangeSelectorPerm does). */
@@ -129,9 +182,16 @@ uint64_t acl_user_unit_size(void);
  * holds user_max units of acl_user_unit_size(); records are touched on first use. */
 void acl_init(struct acl *acl, void *memory, uint32_t user_max);
 
+/* Bytes per ACL log entry in the plan (the acl_log pool: acllog-max-len entries). */
+uint64_t acl_log_entry_size(void);
+/* Gives the log its ring (after acl_init): `memory` holds capacity entries, untouched
+ * until used. Without it the log keeps nothing (denials are still counted). */
+void acl_log_init(struct acl *acl, void *memory, uint32_t capacity);
+
 /* requirepass: a password resets default's passwords to it; size 0 makes it nopass. */
 void acl_set_default_password(struct acl *acl, const uint8_t *password, uint32_t size);
-/* CONFIG SET hook: applies requirepass to `default` when it changed (as Redis does). */
+/* CONFIG SET hook: applies requirepass to `default` when it changed (as Redis does),
+ * and acllog-max-len to the log. */
 void acl_config_changed(struct acl *acl, const struct config *before,
                         const struct config *after);
 
@@ -178,6 +238,16 @@ bool acl_authenticate(struct acl *acl, struct client *client, struct slice name,
 bool acl_check_credentials(const struct acl *acl, struct slice name, struct slice password);
 bool acl_default_nopass(const struct acl *acl);
 
+/*
+ * Protected mode (Redis 7.0's clientAcceptHandler): with protected-mode yes and
+ * no password for `default`, a peer that is not loopback is refused. The bind
+ * list plays no part (Redis 6 skipped the check when bind was set; 7.0 does not).
+ */
+bool acl_protected_mode_refuses(const struct acl *acl, const struct config *config,
+                                const struct sockaddr_storage *peer);
+/* 127.0.0.0/8 or ::1 (an IPv4-mapped ::ffff:127.x is not, as in Redis). */
+bool acl_address_loopback(const struct sockaddr_storage *address);
+
 /* ==== Checks ==== */
 
 /* The id that argv runs: the command's, or its subcommand's. *known (if not
@@ -195,6 +265,26 @@ enum acl_verdict acl_check(const struct acl *acl, const struct acl_user *user, u
                            const struct slice *argv, uint32_t argc, uint32_t *key_index);
 bool acl_key_allowed(const struct acl_user *user, struct slice key);
 bool acl_command_bit(const struct acl_user *user, uint32_t id);
+
+/* ==== The ACL log ==== */
+
+/*
+ * Counts a denial and records it in the log (Redis's addACLLogEntry): the
+ * entry is grouped with a like one (same reason, context, object and user,
+ * within ACL_LOG_GROUP_WINDOW_MS) among the newest ACL_LOG_GROUP_SCAN_MAX,
+ * else added at the head and the log trimmed to acllog-max-len.
+ */
+void acl_log_add(struct acl *acl, const struct client *client, enum acl_log_reason reason,
+                 struct slice object, struct slice username);
+/* A NOPERM from the ACL check: object is the command's full name, or the denied key. */
+void acl_log_denied(struct acl *acl, const struct client *client, enum acl_verdict verdict,
+                    uint32_t id, uint32_t key_index);
+/* ACL LOG RESET. */
+void acl_log_reset(struct acl *acl);
+/* The i-th newest entry (i < acl->log.count). */
+const struct acl_log_entry *acl_log_at(const struct acl *acl, uint32_t position);
+const char *acl_log_reason_name(enum acl_log_reason reason);
+const char *acl_log_context_name(enum acl_log_context context);
 
 /* ==== Categories ==== */
 

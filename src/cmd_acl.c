@@ -3,8 +3,9 @@
  * GETUSER, DELUSER, LIST, USERS, WHOAMI, CAT, GENPASS, DRYRUN and HELP. The
  * users and rules themselves live in acl.c.
  *
- * LOAD and SAVE answer what Redis answers without an ACL file (keel has none);
- * LOG answers that keel does not keep the ACL log.
+ * LOAD and SAVE answer what Redis answers without an ACL file (keel has none).
+ * LOG shows the ACL log (acl.c keeps it) in Redis 7.0.15's format: seven
+ * fields per entry (7.2 added entry-id and the timestamps).
  *
  * Descriptions (ACL LIST lines, GETUSER's fields) are produced twice through
  * an acl_text sink: once to count the bytes, once into the reply behind the
@@ -287,6 +288,54 @@ static void acl_dryrun_command(struct client *client) {
     }
 }
 
+/* ==== LOG ==== */
+
+static void reply_log_text(struct client *client, const struct acl_log_text *text) {
+    reply_bulk(&client->reply, text->bytes, text->kept_size);
+}
+
+static void reply_log_entry(struct client *client, const struct acl_log_entry *entry,
+                            int64_t now_ms) {
+    reply_map(&client->reply, 7);
+    reply_bulk_cstr(&client->reply, "count");
+    reply_integer(&client->reply, (int64_t)entry->count);
+    reply_bulk_cstr(&client->reply, "reason");
+    reply_bulk_cstr(&client->reply, acl_log_reason_name(entry->reason));
+    reply_bulk_cstr(&client->reply, "context");
+    reply_bulk_cstr(&client->reply, acl_log_context_name(entry->context));
+    reply_bulk_cstr(&client->reply, "object");
+    reply_log_text(client, &entry->object);
+    reply_bulk_cstr(&client->reply, "username");
+    reply_log_text(client, &entry->username);
+    reply_bulk_cstr(&client->reply, "age-seconds");
+    reply_double(&client->reply, (double)(now_ms - entry->updated_ms) / 1000);
+    reply_bulk_cstr(&client->reply, "client-info");
+    reply_bulk(&client->reply, entry->client_info, entry->client_info_size);
+}
+
+/* ACL LOG [<count> | RESET]: the newest entries first, 10 without a count. */
+static void acl_log_command(struct client *client) {
+    int64_t count = ACL_LOG_REPLY_DEFAULT;
+    if (client->argv.count == 3) {
+        struct slice argument = client_arg(client, 2);
+        if (slice_equal_nocase(argument, "reset")) {
+            acl_log_reset(&server.acl);
+            reply_ok(&client->reply);
+            return;
+        }
+        if (!argument_int64_or_reply(client, argument, &count)) {
+            return;
+        }
+        count = MAX(count, 0);
+    }
+    uint32_t shown = (uint32_t)MIN((uint64_t)count, (uint64_t)server.acl.log.count);
+    reply_array(&client->reply, shown);
+    int64_t now_ms = clock_now_ms();
+    for (uint32_t position = 0; position < shown; position++) {
+        reply_log_entry(client, acl_log_at(&server.acl, position), now_ms);
+    }
+}
+
 static void acl_help_command(struct client *client) {
     static const char *const lines[] = {
         "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -350,7 +399,7 @@ static bool acl_run_subcommand(struct client *client, struct slice sub, uint32_t
     } else if (slice_equal_nocase(sub, "genpass") && argc <= 3) {
         acl_genpass_command(client);
     } else if (slice_equal_nocase(sub, "log") && argc <= 3) {
-        reply_error(&client->reply, "ERR ACL LOG is not supported by keel");
+        acl_log_command(client);
     } else if (slice_equal_nocase(sub, "dryrun") && argc >= 4) {
         acl_dryrun_command(client);
     } else if (slice_equal_nocase(sub, "help") && argc == 2) {

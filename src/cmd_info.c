@@ -1,9 +1,16 @@
 /*
  * cmd_info.c: INFO, CONFIG and COMMAND: the commands that describe keel.
- * INFO text is built in a fixed buffer on the stack (INFO_TEXT_SIZE_MAX).
+ *
+ * INFO text is built in a fixed buffer on the stack (INFO_TEXT_SIZE_MAX),
+ * except the sections whose length grows with the command table
+ * (commandstats, errorstats): those are written twice, once to count their
+ * bytes and once straight into the reply, a line at a time. Their counters do
+ * not change in between (nothing else runs), which the second pass asserts.
  */
 #include "commands.h"
 
+#include "cmdstats.h"
+#include "errorstats.h"
 #include "glob.h"
 
 #include <fcntl.h>
@@ -12,22 +19,40 @@
 #include <unistd.h>
 
 #define INFO_TEXT_SIZE_MAX ((uint32_t)(32 * 1024))
+#define INFO_LINE_SIZE_MAX 512u          /* one line of a streamed section */
+#define INFO_SECTIONS_MAX 16u
 #define KEEL_VERSION "0.1.0"
 #define REDIS_COMPATIBLE_VERSION "7.0.15"
 
+/*
+ * Where a section's text goes: the buffer `data`, or (data NULL) nowhere but
+ * its size, plus the reply when `reply` is set (a streamed section).
+ */
 struct text {
     char *data;
     uint32_t size;
     uint32_t capacity;
+    struct reply *reply;
 };
 
 static void text_printf(struct text *text, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void text_printf(struct text *text, const char *format, ...) {
-    ASSERT(text->size <= text->capacity);
+    ASSERT(text->size <= text->capacity || text->data == NULL);
     va_list arguments;
     va_start(arguments, format);
+    if (text->data == NULL) {
+        char line[INFO_LINE_SIZE_MAX];
+        int size = vsnprintf(line, sizeof(line), format, arguments);
+        va_end(arguments);
+        ASSERT(size >= 0 && (uint32_t)size < sizeof(line));
+        if (text->reply != NULL) {
+            reply_raw(text->reply, line, (uint64_t)size);
+        }
+        text->size += (uint32_t)size;
+        return;
+    }
     int written = vsnprintf(text->data + text->size, text->capacity - text->size, format,
                             arguments);
     va_end(arguments);
@@ -149,7 +174,7 @@ static void info_stats(struct text *text) {
                 (unsigned long long)server.keyspace.evicted_keys,
                 (unsigned long long)server.keyspace.keyspace_hits,
                 (unsigned long long)server.keyspace.keyspace_misses,
-                (unsigned long long)stats->error_replies,
+                (unsigned long long)errorstats_global.total,
                 (unsigned long long)stats->query_limit_disconnections,
                 (unsigned long long)stats->output_limit_disconnections,
                 (unsigned long long)server.acl.stats.denied_auth,
@@ -169,17 +194,66 @@ static void info_keyspace(struct text *text) {
     }
 }
 
+/* One line per (sub)command that ran or was refused: Redis's genRedisInfoCommandStatsString. */
+static void info_commandstat(struct text *text, uint32_t acl_id) {
+    if (!cmdstats_any(&cmdstats_global, acl_id)) {
+        return;
+    }
+    const struct cmdstats_record *record = &cmdstats_global.records[acl_id];
+    char name[ACL_ID_NAME_SIZE_MAX];
+    acl_id_name(&server.acl, acl_id, name, sizeof(name));
+    text_printf(text, "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,"
+                "failed_calls=%llu\r\n", name, (unsigned long long)record->calls,
+                (unsigned long long)record->usec, cmdstats_usec_per_call(record),
+                (unsigned long long)record->rejected_calls,
+                (unsigned long long)record->failed_calls);
+}
+
+/* Each command, then its subcommands ("config|get"), as Redis walks its command table. */
+static void info_commandstats(struct text *text) {
+    text_printf(text, "# Commandstats\r\n");
+    uint32_t count = commands_count();
+    ASSERT(count <= server.acl.command_count);
+    for (uint32_t index = 0; index < count; index++) {
+        info_commandstat(text, index);
+        const struct acl_entry *entry = &server.acl.entries[index];
+        for (uint32_t sub = 0; sub < entry->sub_count; sub++) {
+            ASSERT(entry->sub_first + sub < server.acl.id_count);
+            info_commandstat(text, entry->sub_first + sub);
+        }
+    }
+}
+
+/* Error codes in byte order, as Redis's rax of errors. */
+static void info_errorstats(struct text *text) {
+    const struct errorstats *stats = &errorstats_global;
+    ASSERT(stats->code_count <= ERRORSTATS_CODES_MAX);
+    text_printf(text, "# Errorstats\r\n");
+    for (uint32_t index = 0; index < stats->code_count; index++) {
+        const struct errorstats_code *code = &stats->codes[index];
+        text_printf(text, "errorstat_%.*s:count=%llu\r\n", (int)code->size, code->name,
+                    (unsigned long long)code->count);
+    }
+}
+
 struct info_section {
     const char *name;
     void (*write)(struct text *text);
     bool in_default;
+    bool streamed;   /* counted first, then written straight into the reply */
 };
 
+/* Redis 7.0's order; "default" leaves out commandstats (and latencystats, not kept). */
 static const struct info_section info_sections[] = {
-    { "server", info_server, true }, { "clients", info_clients, true },
-    { "memory", info_memory, true }, { "stats", info_stats, true },
-    { "keyspace", info_keyspace, true },
+    { "server", info_server, true, false },
+    { "clients", info_clients, true, false },
+    { "memory", info_memory, true, false },
+    { "stats", info_stats, true, false },
+    { "commandstats", info_commandstats, false, true },
+    { "errorstats", info_errorstats, true, true },
+    { "keyspace", info_keyspace, true, false },
 };
+STATIC_ASSERT(ARRAY_COUNT(info_sections) <= INFO_SECTIONS_MAX, "INFO parts fit their array");
 
 static bool info_wanted(const struct client *client, const struct info_section *section) {
     if (client->argv.count == 1) {
@@ -188,27 +262,60 @@ static bool info_wanted(const struct client *client, const struct info_section *
     for (uint32_t index = 1; index < client->argv.count; index++) {
         struct slice name = client_arg(client, index);
         if (slice_equal_nocase(name, section->name) || slice_equal_nocase(name, "all") ||
-            slice_equal_nocase(name, "everything") || slice_equal_nocase(name, "default")) {
+            slice_equal_nocase(name, "everything") ||
+            (section->in_default && slice_equal_nocase(name, "default"))) {
             return true;
         }
     }
     return false;
 }
 
+/* A wanted section: its bytes in the buffer, or (streamed) only its size. */
+struct info_part {
+    const struct info_section *section;
+    uint32_t start;
+    uint32_t size;
+};
+
 void cmd_info(struct client *client) {
     char buffer[INFO_TEXT_SIZE_MAX];
     struct text text = { .data = buffer, .size = 0, .capacity = INFO_TEXT_SIZE_MAX };
+    struct info_part parts[INFO_SECTIONS_MAX];
+    uint32_t part_count = 0;
+    uint64_t total = 0;
     buffer[0] = 0;
     for (uint32_t index = 0; index < ARRAY_COUNT(info_sections); index++) {
-        if (!info_wanted(client, &info_sections[index])) {
+        const struct info_section *section = &info_sections[index];
+        if (!info_wanted(client, section)) {
             continue;
         }
-        if (text.size > 0) {
+        struct info_part *part = &parts[part_count++];
+        *part = (struct info_part){ .section = section, .start = text.size, .size = 0 };
+        struct text counter = { .data = NULL, .size = part_count > 1 ? 2u : 0u };
+        struct text *target = section->streamed ? &counter : &text;
+        if (!section->streamed && part_count > 1) {
             text_printf(&text, "\r\n");
         }
-        info_sections[index].write(&text);
+        section->write(target);
+        part->size = section->streamed ? counter.size : text.size - part->start;
+        total += part->size;
     }
-    reply_bulk(&client->reply, buffer, text.size);
+    reply_bulk_header(&client->reply, total);
+    for (uint32_t index = 0; index < part_count; index++) {
+        const struct info_part *part = &parts[index];
+        if (!part->section->streamed) {
+            reply_raw(&client->reply, buffer + part->start, part->size);
+            continue;
+        }
+        struct text stream = { .data = NULL, .size = index > 0 ? 2u : 0u,
+                               .reply = &client->reply };
+        if (index > 0) {
+            reply_raw(&client->reply, "\r\n", 2);
+        }
+        part->section->write(&stream);
+        ASSERT(stream.size == part->size);
+    }
+    reply_bulk_trailer(&client->reply);
 }
 
 /* ==== CONFIG ==== */
@@ -311,6 +418,19 @@ static void config_set_command(struct client *client) {
     reply_ok(&client->reply);
 }
 
+/* CONFIG RESETSTAT: Redis's resetServerStats, resetCommandTableStats, resetErrorTableStats. */
+static void config_resetstat(void) {
+    memset(&server.stats, 0, sizeof(server.stats));
+    server.keyspace.expired_keys = 0;
+    server.keyspace.evicted_keys = 0;
+    server.keyspace.keyspace_hits = 0;
+    server.keyspace.keyspace_misses = 0;
+    memset(&server.acl.stats, 0, sizeof(server.acl.stats));
+    cmdstats_reset(&cmdstats_global);
+    errorstats_reset(&errorstats_global);
+    ASSERT(errorstats_global.total == 0);
+}
+
 void cmd_config(struct client *client) {
     struct slice sub = client_arg(client, 1);
     if (slice_equal_nocase(sub, "get")) {
@@ -318,10 +438,7 @@ void cmd_config(struct client *client) {
     } else if (slice_equal_nocase(sub, "set")) {
         config_set_command(client);
     } else if (slice_equal_nocase(sub, "resetstat")) {
-        memset(&server.stats, 0, sizeof(server.stats));
-        server.keyspace.expired_keys = 0;
-        server.keyspace.keyspace_hits = 0;
-        server.keyspace.keyspace_misses = 0;
+        config_resetstat();
         reply_ok(&client->reply);
     } else if (slice_equal_nocase(sub, "rewrite")) {
         reply_error(&client->reply, "ERR Rewriting config file is not supported by keel");

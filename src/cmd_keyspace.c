@@ -21,6 +21,8 @@
  *   visit may format members into temporary buffers), sorts pointers with a
  *   stable bottom-up merge sort, and frees everything before returning. Every
  *   allocation happens before the first reply byte, so -OOM is always whole.
+ *   BY with a '*' pattern and GET need a user with access to every key (~*):
+ *   the keys they read are not among those the ACL check saw (Redis 7).
  */
 #include "commands.h"
 
@@ -51,6 +53,12 @@ static const char ERROR_SAME_OBJECT[] = "ERR source and destination objects are 
 static const char ERROR_INT_RANGE[] =
     "ERR value is out of range, value must between -2147483648 and 2147483647";
 static const char ERROR_SORT_SCORE[] = "ERR One or more scores can't be converted into double";
+/* BY with a pattern and GET read keys the ACL check never saw: Redis 7 allows them
+ * only to users with access to every key. */
+static const char ERROR_SORT_BY_ACL[] =
+    "ERR BY option of SORT denied due to insufficient ACL permissions.";
+static const char ERROR_SORT_GET_ACL[] =
+    "ERR GET option of SORT denied due to insufficient ACL permissions.";
 static const char ERROR_LFU_NOT_SELECTED[] =
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
     "that when switching between policies at runtime LRU and LFU data will take some time to "
@@ -763,6 +771,9 @@ static bool sort_parse(struct client *client, bool readonly, struct sort_options
     ASSERT(client->argv.count >= 2);
     *options = (struct sort_options){ .limit_count = -1, .first_option = 2 };
     uint32_t argc = client->argv.count;
+    /* Redis's ACLUserCheckCmdWithUnrestrictedKeyAccess: keel's users have one
+     * selector, which reached this handler, so it comes down to "~*" (allkeys). */
+    bool all_keys = acl_client_user(&server.acl, client)->allkeys;
     for (uint32_t index = 2; index < argc; index++) {
         struct slice option = client_arg(client, index);
         uint32_t left = argc - index - 1;
@@ -786,9 +797,18 @@ static bool sort_parse(struct client *client, bool readonly, struct sort_options
             options->by = client_arg(client, ++index);
             /* Once a BY without '*' is seen, the native order stays (as Redis). */
             uint32_t c_size = cstr_size(options->by);
-            options->dontsort |= c_size == 0 || memchr(options->by.ptr, '*', c_size) == NULL;
+            bool pattern = c_size > 0 && memchr(options->by.ptr, '*', c_size) != NULL;
+            if (pattern && !all_keys) {
+                reply_error(&client->reply, ERROR_SORT_BY_ACL);
+                return false;
+            }
+            options->dontsort |= !pattern;
             options->pattern_size_max = MAX(options->pattern_size_max, options->by.size);
         } else if (slice_equal_nocase(option, "get") && left >= 1) {
+            if (!all_keys) {
+                reply_error(&client->reply, ERROR_SORT_GET_ACL);
+                return false;
+            }
             options->get_count++;
             index++;
             options->pattern_size_max = MAX(options->pattern_size_max,

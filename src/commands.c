@@ -3,7 +3,10 @@
  */
 #include "commands.h"
 
+#include "cmdstats.h"
 #include "evict.h"
+#include "latency.h"
+#include "slowlog.h"
 
 #include <errno.h>
 #include <math.h>
@@ -188,18 +191,139 @@ static bool command_permitted(struct client *client, uint32_t acl_id) {
     if (verdict == ACL_ALLOWED) {
         return true;
     }
+    /* Counted and recorded in the ACL log (ACL LOG), as Redis's addACLLogEntry. */
+    acl_log_denied(&server.acl, client, verdict, acl_id, key_index);
     if (verdict == ACL_DENIED_COMMAND) {
-        server.acl.stats.denied_command++;
         char name[ACL_ID_NAME_SIZE_MAX];
         acl_id_name(&server.acl, acl_id, name, sizeof(name));
         reply_errorf(&client->reply, "NOPERM this user has no permissions to run the '%s' "
                      "command", name);
     } else {
         ASSERT(key_index > 0);
-        server.acl.stats.denied_key++;
         reply_error(&client->reply, ERROR_NOPERM_KEYS);
     }
     return false;
+}
+
+/*
+ * The checks after the (sub)command is known, in Redis's processCommand order:
+ * its arity, NOAUTH, the ACL, then memory. False when it was refused (the
+ * error is written).
+ */
+static bool command_admitted(struct client *client, struct command *command, uint32_t acl_id) {
+    if (!acl_arity_ok(&server.acl, acl_id, client->argv.count)) {
+        char name[ACL_ID_NAME_SIZE_MAX];
+        acl_id_name(&server.acl, acl_id, name, sizeof(name));
+        command_reply_arity(client, name);
+        return false;
+    }
+    acl_client_begin(&server.acl, client);
+    if (!client->authenticated && (command->flags & CMD_NOAUTH) == 0) {
+        reply_error(&client->reply, ERROR_NOAUTH);
+        return false;
+    }
+    if (!command_permitted(client, acl_id)) {
+        return false;
+    }
+    if (client->command_discarding || !command_memory_ok(client, command)) {
+        reply_error(&client->reply, ERROR_OOM);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Arguments Redis shows as "(redacted)" in the slow log: AUTH's password (and
+ * user, in its 1- and 2-argument forms), everything of ACL SETUSER from the
+ * user name on, and CONFIG SET's value for requirepass. Bit i: argument i.
+ */
+static uint32_t command_redacted_mask(const struct command *command,
+                                      const struct slice *arguments, uint32_t argc) {
+    ASSERT(argc >= 1);
+    uint32_t kept = MIN(argc, SLOWLOG_ARGC_MAX);
+    uint32_t mask = 0;
+    if (command->handler == cmd_auth) {
+        return argc <= 3 ? (((uint32_t)1 << argc) - 1) & ~(uint32_t)1 : 0;
+    }
+    if (command->handler == cmd_acl && argc >= 3 &&
+        slice_equal_nocase(arguments[1], "setuser")) {
+        for (uint32_t index = 2; index < kept; index++) {
+            mask |= (uint32_t)1 << index;
+        }
+    } else if (command->handler == cmd_config && argc >= 4 && argc % 2 == 0 &&
+               slice_equal_nocase(arguments[1], "set")) {
+        for (uint32_t index = 2; index + 1 < kept; index += 2) {
+            if (slice_equal_nocase(arguments[index], "requirepass")) {
+                mask |= (uint32_t)1 << (index + 1);
+            }
+        }
+    }
+    return mask;
+}
+
+/* Adds the command to the slow log (off the hot path: only slow commands get here). */
+__attribute__((noinline, cold)) static void command_log_slow(const struct client *client,
+                                                              const struct command *command,
+                                                              const struct slice *arguments,
+                                                              uint64_t duration_us) {
+    uint32_t argc = client->argv.count;
+    ASSERT(argc >= 1);
+    struct slowlog_record record = {
+        .argv = arguments,
+        .argc = argc,
+        .redacted_mask = command_redacted_mask(command, arguments, argc),
+        .duration_us = (int64_t)duration_us,
+        .time_s = clock_now_us() / 1000000,
+        .peer = client->address,
+        .name = client->name,
+    };
+    slowlog_push(&slowlog_global, &record);
+}
+
+/*
+ * As Redis's slowlogPushEntryIfNeeded, after every command that ran: log it if
+ * it was slow enough, then drop what a lowered slowlog-max-len no longer keeps.
+ */
+static inline void command_slowlog(const struct client *client, const struct command *command,
+                                   const struct slice *arguments, uint64_t duration_us) {
+    int64_t slower_than = server.config.slowlog_log_slower_than;
+    if (slower_than < 0) {
+        return;
+    }
+    if (UNLIKELY(duration_us >= (uint64_t)slower_than)) {
+        command_log_slow(client, command, arguments, duration_us);
+    }
+    if (UNLIKELY(slowlog_global.length > server.config.slowlog_max_len)) {
+        slowlog_trim(&slowlog_global, server.config.slowlog_max_len);
+    }
+}
+
+/*
+ * Runs the handler, timed with two monotonic clock reads, then updates what
+ * Redis's call() updates: commandstats (a failed call is one that replied an
+ * error), the slow log and the latency monitor ("fast-command" for commands
+ * flagged fast; Redis's subcommands never are). The first arguments are kept
+ * aside first: a handler may adopt a big argument (its slice then loses the
+ * pointer), and the slow log still shows it.
+ */
+static void command_run(struct client *client, struct command *command, uint32_t acl_id) {
+    struct slice arguments[SLOWLOG_ARGC_MAX];
+    uint32_t kept = MIN(client->argv.count, SLOWLOG_ARGC_MAX);
+    memcpy(arguments, client->argv.items, kept * sizeof(arguments[0]));
+    uint64_t errors_before = client->reply.error_count;
+    uint64_t start_ns = cmdstats_clock_ns();
+    command->handler(client);
+    uint64_t duration_us = (cmdstats_clock_ns() - start_ns) / 1000;
+    command->calls++;
+    cmdstats_ran(&cmdstats_global, acl_id, duration_us,
+                 client->reply.error_count != errors_before);
+    command_slowlog(client, command, arguments, duration_us);
+    uint64_t threshold_ms = server.config.latency_monitor_threshold;
+    if (threshold_ms != 0 && duration_us / 1000 >= threshold_ms) {
+        latency_add_sample(&latency_global,
+                           (command->flags & CMD_FAST) ? "fast-command" : "command",
+                           duration_us / 1000, clock_now_us() / 1000000);
+    }
 }
 
 void commands_dispatch(struct client *client) {
@@ -215,11 +339,14 @@ void commands_dispatch(struct client *client) {
         command_reply_unknown(client);
         return;
     }
+    uint32_t command_id = (uint32_t)(command - command_table);
     if (!command_arity_ok(command, client->argv.count)) {
+        cmdstats_rejected(&cmdstats_global, command_id);
         command_reply_arity(client, command->name);
         return;
     }
-    /* A container's subcommand (CONFIG GET): known, with its own arity, before NOAUTH. */
+    /* A container's subcommand (CONFIG GET): known, with its own arity, before NOAUTH.
+     * An unknown subcommand is not counted anywhere, as in Redis. */
     bool known = true;
     uint32_t acl_id = acl_resolve(&server.acl, command, client->argv.items, client->argv.count,
                                   &known);
@@ -227,30 +354,11 @@ void commands_dispatch(struct client *client) {
         command_reply_unknown_subcommand(client, command->name);
         return;
     }
-    if (!acl_arity_ok(&server.acl, acl_id, client->argv.count)) {
-        char name[ACL_ID_NAME_SIZE_MAX];
-        acl_id_name(&server.acl, acl_id, name, sizeof(name));
-        command_reply_arity(client, name);
+    if (!command_admitted(client, command, acl_id)) {
+        cmdstats_rejected(&cmdstats_global, acl_id);
         return;
     }
-    acl_client_begin(&server.acl, client);
-    if (!client->authenticated && (command->flags & CMD_NOAUTH) == 0) {
-        reply_error(&client->reply, ERROR_NOAUTH);
-        return;
-    }
-    if (!command_permitted(client, acl_id)) {
-        return;
-    }
-    if (client->command_discarding) {
-        reply_error(&client->reply, ERROR_OOM);
-        return;
-    }
-    if (!command_memory_ok(client, command)) {
-        reply_error(&client->reply, ERROR_OOM);
-        return;
-    }
-    command->handler(client);
-    command->calls++;
+    command_run(client, command, acl_id);
 }
 
 /* ==== Argument helpers ==== */

@@ -169,6 +169,10 @@ static void save_format(const struct config *config, char *value, uint32_t value
 static bool list_size_apply(struct config *config, const struct slice *values,
                             uint32_t value_count, char *reason);
 static void list_size_format(const struct config *config, char *value, uint32_t value_size_max);
+static bool slower_than_apply(struct config *config, const struct slice *values,
+                              uint32_t value_count, char *reason);
+static void slower_than_format(const struct config *config, char *value,
+                               uint32_t value_size_max);
 
 #define FIELD(member)                                                                          \
     .field_offset = (uint16_t)offsetof(struct config, member),                                 \
@@ -200,6 +204,12 @@ static void list_size_format(const struct config *config, char *value, uint32_t 
  * - acl-users-max (keel's own, immutable, default 64) is how many ACL users
  *   the plan reserves records for, `default` included; ACL SETUSER refuses to
  *   create one more.
+ * - acllog-max-len is at most CONFIG_ACLLOG_MAX_LEN_MAX (Redis: LLONG_MAX) and,
+ *   like the sizes above, may be lowered at run time but not raised above the
+ *   ACL log entries the plan reserved.
+ * - slowlog-max-len sizes the plan's slowlog ring: at most
+ *   CONFIG_SLOWLOG_MAX_LEN_MAX at startup (Redis: LONG_MAX), and like the sizes
+ *   above it may be lowered at run time but not raised above the reservation.
  */
 static const struct keyword keywords[] = {
     /* Network. */
@@ -234,6 +244,10 @@ static const struct keyword keywords[] = {
       FIELD(input_pool_size), .min = MIB, .max = CONFIG_INPUT_POOL_SIZE_MAX },
     { .name = "acl-users-max", .kind = KIND_INTEGER, .flags = KEYWORD_IMMUTABLE,
       FIELD(acl_users_max), .min = 1, .max = CONFIG_ACL_USERS_MAX },
+    { .name = "acllog-max-len", .kind = KIND_INTEGER, .flags = KEYWORD_RESERVED,
+      FIELD(acllog_max_len), .min = 0, .max = CONFIG_ACLLOG_MAX_LEN_MAX },
+    { .name = "slowlog-max-len", .kind = KIND_INTEGER, .flags = KEYWORD_RESERVED,
+      FIELD(slowlog_max_len), .min = 0, .max = CONFIG_LLONG_MAX },
 
     /* Behaviour. */
     { .name = "databases", .kind = KIND_INTEGER, .flags = KEYWORD_IMMUTABLE, FIELD(databases),
@@ -242,6 +256,10 @@ static const struct keyword keywords[] = {
       NAMES(policy_names) },
     { .name = "maxmemory-samples", .kind = KIND_INTEGER, FIELD(maxmemory_samples), .min = 1,
       .max = CONFIG_INT_MAX },
+    { .name = "slowlog-log-slower-than", .kind = KIND_SPECIAL, .apply = slower_than_apply,
+      .format = slower_than_format },
+    { .name = "latency-monitor-threshold", .kind = KIND_INTEGER,
+      FIELD(latency_monitor_threshold), .min = 0, .max = CONFIG_LLONG_MAX },
     { .name = "lfu-log-factor", .kind = KIND_INTEGER, FIELD(lfu_log_factor), .min = 0,
       .max = CONFIG_INT_MAX },
     { .name = "lfu-decay-time", .kind = KIND_INTEGER, FIELD(lfu_decay_time), .min = 0,
@@ -340,9 +358,6 @@ static const struct keyword keywords[] = {
     IGNORED("dynamic-hz", NULL, 0, "yes"),
     IGNORED("jemalloc-bg-thread", NULL, 0, "yes"),
     IGNORED("busy-reply-threshold", "lua-time-limit", 0, "5000"),
-    IGNORED("slowlog-log-slower-than", NULL, 0, "10000"),
-    IGNORED("slowlog-max-len", NULL, 0, "128"),
-    IGNORED("latency-monitor-threshold", NULL, 0, "0"),
     IGNORED("maxmemory-eviction-tenacity", NULL, 0, "10"),
     IGNORED("active-expire-effort", NULL, 0, "1"),
     IGNORED("oom-score-adj", NULL, 0, "no"),
@@ -350,7 +365,6 @@ static const struct keyword keywords[] = {
     IGNORED("disable-thp", NULL, KEYWORD_IMMUTABLE, "yes"),
     IGNORED("io-threads", NULL, KEYWORD_IMMUTABLE, "1"),
     IGNORED("io-threads-do-reads", NULL, KEYWORD_IMMUTABLE, "no"),
-    IGNORED("acllog-max-len", NULL, 0, "128"),
     IGNORED("enable-protected-configs", NULL, KEYWORD_IMMUTABLE, "no"),
     IGNORED("enable-debug-command", NULL, KEYWORD_IMMUTABLE, "no"),
     IGNORED("enable-module-command", NULL, KEYWORD_IMMUTABLE, "no"),
@@ -904,6 +918,36 @@ static void list_size_format(const struct config *config, char *value,
                              uint32_t value_size_max) {
     ASSERT(value != NULL);
     int written = snprintf(value, value_size_max, "%d", (int)config->list_max_listpack_size);
+    ASSERT(written > 0 && (uint32_t)written < value_size_max);
+}
+
+/* slowlog-log-slower-than: microseconds, -1 (Redis's minimum) turns the slowlog off. */
+static bool slower_than_apply(struct config *config, const struct slice *values,
+                              uint32_t value_count, char *reason) {
+    ASSERT(config != NULL);
+    ASSERT(values != NULL || value_count == 0);
+    if (value_count != 1) {
+        reason_set(reason, REASON_ARITY);
+        return false;
+    }
+    int64_t number = 0;
+    if (!integer_parse(values[0], &number)) {
+        reason_set(reason, REASON_INTEGER);
+        return false;
+    }
+    if (number < -1) {
+        reason_set(reason, "argument must be between -1 and 9223372036854775807 inclusive");
+        return false;
+    }
+    config->slowlog_log_slower_than = number;
+    return true;
+}
+
+static void slower_than_format(const struct config *config, char *value,
+                               uint32_t value_size_max) {
+    ASSERT(value != NULL);
+    ASSERT(config->slowlog_log_slower_than >= -1);
+    int written = snprintf(value, value_size_max, "%" PRId64, config->slowlog_log_slower_than);
     ASSERT(written > 0 && (uint32_t)written < value_size_max);
 }
 
@@ -1541,6 +1585,10 @@ void config_defaults(struct config *config) {
     config->output_pool_size = 256 * MIB;
     config->input_pool_size = 64 * MIB;
     config->acl_users_max = 64;
+    config->acllog_max_len = 128;
+    config->slowlog_max_len = 128;
+    config->slowlog_log_slower_than = 10000;
+    config->latency_monitor_threshold = 0;
     config->lfu_log_factor = 10;
     config->lfu_decay_time = 1;
     config->hash_max_listpack_entries = 512;
@@ -1614,7 +1662,9 @@ static bool validate_sizes(const struct config *config, const char **name, char 
         !validate_range(config->output_pool_size, MIB, CONFIG_OUTPUT_POOL_SIZE_MAX,
                         "output-pool-size", name, reason) ||
         !validate_range(config->input_pool_size, MIB, CONFIG_INPUT_POOL_SIZE_MAX,
-                        "input-pool-size", name, reason)) {
+                        "input-pool-size", name, reason) ||
+        !validate_range(config->slowlog_max_len, 0, CONFIG_SLOWLOG_MAX_LEN_MAX,
+                        "slowlog-max-len", name, reason)) {
         return false;
     }
     /* The output pool must at least hold one input buffer's worth of replies. */

@@ -22,6 +22,9 @@
 #define CONFIG_MAXCLIENTS_MAX 1000000u
 #define CONFIG_DATABASES_MAX 1024u
 #define CONFIG_ACL_USERS_MAX 65536u
+#define CONFIG_ACLLOG_MAX_LEN_MAX 65536u  /* acllog-max-len (Redis: LLONG_MAX) */
+/* slowlog-max-len at startup: the plan reserves that many entries (Redis: LONG_MAX). */
+#define CONFIG_SLOWLOG_MAX_LEN_MAX 1000000u
 /*
  * proto-max-bulk-len may not exceed this: slices and item value sizes are
  * 32-bit in keel (Redis allows up to LLONG_MAX).
@@ -71,10 +74,14 @@ struct config {
     uint64_t output_pool_size;             /* output-pool-size 256mb (keel) */
     uint64_t input_pool_size;              /* input-pool-size 64mb (keel): query buffers, argv */
     uint32_t acl_users_max;                /* acl-users-max 64 (keel): ACL user records */
+    uint32_t acllog_max_len;               /* acllog-max-len 128: ACL LOG entries */
+    uint64_t slowlog_max_len;              /* slowlog-max-len 128: SLOWLOG ring entries */
 
     /* Behaviour. */
     uint32_t databases;                    /* databases 16 */
     enum maxmemory_policy maxmemory_policy;/* maxmemory-policy noeviction */
+    int64_t slowlog_log_slower_than;       /* slowlog-log-slower-than 10000 (us; -1: off) */
+    uint64_t latency_monitor_threshold;    /* latency-monitor-threshold 0 (ms; 0: off) */
     uint32_t maxmemory_samples;            /* maxmemory-samples 5 */
     uint32_t lfu_log_factor;               /* lfu-log-factor 10 */
     uint32_t lfu_decay_time;               /* lfu-decay-time 1 (minutes) */

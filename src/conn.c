@@ -38,6 +38,22 @@
 #define RECV_SIZE_MAX ((uint64_t)(1u << 30))
 
 static const char ERROR_MAXCLIENTS[] = "-ERR max number of clients reached\r\n";
+/* Redis 7.0.15's text, byte for byte (including its "Setup a an"). */
+static const char ERROR_DENIED[] =
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from "
+    "the loopback interface. If you want to connect from external computers to Redis you may "
+    "adopt one of the following solutions: 1) Just disable protected mode sending the command "
+    "'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from "
+    "the same host the server is running, however MAKE SURE Redis is not publicly accessible "
+    "from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) "
+    "Alternatively you can just disable the protected mode by editing the Redis configuration "
+    "file, and setting the protected mode option to 'no', and then restarting the server. 3) "
+    "If you started the server manually just for testing, restart it with the "
+    "'--protected-mode no' option. 4) Setup a an authentication password for the default "
+    "user. NOTE: You only need to do one of the above things in order for the server to start "
+    "accepting connections from the outside.\r\n";
+STATIC_ASSERT(sizeof(ERROR_DENIED) - 1 == 1067, "the DENIED reply is Redis 7.0.15's 1067 bytes");
 
 static uint64_t token_make(uint32_t kind, uint32_t slot_index, uint32_t generation) {
     ASSERT(kind <= 0xff);
@@ -126,13 +142,33 @@ uint64_t client_output_limit(const struct client *client) {
     return limit;
 }
 
-static void client_refuse(int fd) {
-    /* The table is full: answer as Redis does, without a slot, and close. */
-    ssize_t sent = send(fd, ERROR_MAXCLIENTS, sizeof(ERROR_MAXCLIENTS) - 1,
-                        MSG_DONTWAIT | MSG_NOSIGNAL);
+/* Answers a refused connection without a slot and closes it (rejected_connections). */
+static void client_refuse(int fd, const char *error, uint32_t size) {
+    ASSERT(fd >= 0);
+    ASSERT(size > 0);
+    ssize_t sent = send(fd, error, size, MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)sent;
     close(fd);
     server.stats.connections_rejected++;
+}
+
+/*
+ * Protected mode (see acl_protected_mode_refuses): decided at accept, before a
+ * slot is taken or a byte read, so both io backends refuse the same way. A
+ * Unix-domain peer counts as local, as in Redis (keel listens on TCP only;
+ * the command fuzzer's socketpair is one).
+ */
+static bool client_protected_refused(int fd) {
+    if (!server.config.protected_mode || !acl_default_nopass(&server.acl)) {
+        return false;
+    }
+    struct sockaddr_storage peer;
+    socklen_t size = sizeof(peer);
+    memset(&peer, 0, sizeof(peer));
+    if (getpeername(fd, (struct sockaddr *)&peer, &size) == 0 && peer.ss_family == AF_UNIX) {
+        return false;
+    }
+    return acl_protected_mode_refuses(&server.acl, &server.config, &peer);
 }
 
 /* A free slot: a released one, else one never used (its memory untouched until now). */
@@ -159,7 +195,12 @@ static void client_open(int fd) {
     ASSERT(fd >= 0);
     server.stats.connections_received++;
     if (server.connected_count >= server.config.maxclients) {
-        client_refuse(fd);
+        /* The table is full: answered as Redis does, before protected mode. */
+        client_refuse(fd, ERROR_MAXCLIENTS, sizeof(ERROR_MAXCLIENTS) - 1);
+        return;
+    }
+    if (client_protected_refused(fd)) {
+        client_refuse(fd, ERROR_DENIED, sizeof(ERROR_DENIED) - 1);
         return;
     }
     struct client *client = client_slot_acquire();

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "plan.h"
+#include "slowlog.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +51,9 @@ static void server_init_memory(void) {
     heap_init(&server.input_heap, plan_take(plan, PLAN_POOL_INPUT_HEAP_PAGES),
               plan->input_heap_page_count, plan_take(plan, PLAN_POOL_INPUT_HEAP_DESCRIPTORS));
     acl_init(&server.acl, plan_take(plan, PLAN_POOL_ACL_USERS), server.reserved.acl_users_max);
+    acl_log_init(&server.acl, plan_take(plan, PLAN_POOL_ACL_LOG), server.reserved.acllog_max_len);
+    slowlog_init(&slowlog_global, plan_take(plan, PLAN_POOL_SLOWLOG),
+                 plan->pools[PLAN_POOL_SLOWLOG].count);
     acl_set_default_password(&server.acl, (const uint8_t *)server.config.requirepass,
                              server.config.requirepass_size);
     server.ready_head = CLIENT_NONE;

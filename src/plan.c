@@ -2,10 +2,12 @@
  * plan.c: the memory plan. Every pool keel will ever use, with its count and
  * unit size, computed from the configuration before anything is reserved.
  * Each term is linear in one parameter (maxmemory, maxclients, the input
- * buffer size, the output pool size, databases, acl-users-max): none
- * multiplies two of them.
+ * buffer size, the output pool size, databases, acl-users-max, acllog-max-len,
+ * slowlog-max-len): none multiplies two of them.
  */
 #include "plan.h"
+
+#include "slowlog.h"
 
 #include <stdio.h>
 
@@ -61,6 +63,11 @@ void plan_build(struct plan *plan, const struct config *config) {
     /* ACL users: a fixed pool of records (acl-users-max), each with its place in
      * the name order; ACL SETUSER never allocates. */
     plan_add(plan, "acl_users", config->acl_users_max, acl_user_unit_size());
+    /* The ACL log: a ring of acllog-max-len fixed entries (ACL LOG). */
+    plan_add(plan, "acl_log", config->acllog_max_len, acl_log_entry_size());
+    /* The slow log: a ring of slowlog-max-len fixed records (at least one, so the
+     * pool exists when it is 0); CONFIG SET may lower the length, never raise it. */
+    plan_add(plan, "slowlog", MAX(1, config->slowlog_max_len), slowlog_entry_size());
     /* The mapping is 4 KiB aligned; each heap's pages need HEAP_PAGE_SIZE alignment. */
     plan_add(plan, "alignment_slack", 2, HEAP_PAGE_SIZE);
     ASSERT(plan->pool_count == PLAN_POOL_COUNT);

@@ -3,6 +3,8 @@
  */
 #include "reply.h"
 
+#include "errorstats.h"
+
 #include <math.h>
 #include <stdarg.h>
 
@@ -43,6 +45,8 @@ void reply_error(struct reply *reply, const char *text) {
         char c = *cursor;
         line[size++] = (c == '\r' || c == '\n') ? ' ' : c;
     }
+    /* INFO errorstats and total_error_replies count every error reply, by its code. */
+    errorstats_count(line + 1, size - 1);
     line[size++] = '\r';
     line[size++] = '\n';
     reply->error_count++;

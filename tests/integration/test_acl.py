@@ -286,6 +286,70 @@ def test_no_keys_for_all_keys_users(conn, server):
     assert user.call("GET", "any") == b"$-1\r\n"
 
 
+# ==== SORT's BY and GET patterns need access to every key ====
+
+SORT_BY_DENIED = b"-ERR BY option of SORT denied due to insufficient ACL permissions.\r\n"
+SORT_GET_DENIED = b"-ERR GET option of SORT denied due to insufficient ACL permissions.\r\n"
+
+
+def test_sort_patterns_need_all_keys(conn, server):
+    assert conn.call("RPUSH", "klist", "3", "1", "2") == b":3\r\n"
+    assert conn.call("SET", "w_1", "30") == OK
+    assert conn.call("ACL", "SETUSER", "bob", "on", "nopass", "~k*", "+@all") == OK
+    bob = server.raw()
+    assert bob.call("AUTH", "bob", "x") == OK
+    assert bob.call("SORT", "klist", "BY", "w_*") == SORT_BY_DENIED
+    assert bob.call("SORT", "klist", "by", "w_*->f") == SORT_BY_DENIED
+    assert bob.call("SORT", "klist", "GET", "#") == SORT_GET_DENIED
+    assert bob.call("SORT", "klist", "GET", "w_*") == SORT_GET_DENIED
+    assert bob.call("SORT_RO", "klist", "BY", "w_*") == SORT_BY_DENIED
+    assert bob.call("SORT_RO", "klist", "GET", "#") == SORT_GET_DENIED
+    # The first offending option answers; errors before it come first.
+    assert bob.call("SORT", "klist", "GET", "#", "BY", "w_*") == SORT_GET_DENIED
+    assert bob.call("SORT", "klist", "BY", "w_*", "GET", "#") == SORT_BY_DENIED
+    assert bob.call("SORT", "klist", "BY", "w_*", "LIMIT", "0", "x") == SORT_BY_DENIED
+    assert bob.call("SORT", "klist", "LIMIT", "0", "x", "BY", "w_*") == (
+        b"-ERR value is not an integer or out of range\r\n")
+    assert bob.call("SORT", "klist", "foo", "BY", "w_*") == b"-ERR syntax error\r\n"
+    assert bob.call("SORT", "klist", "BY", "w_*", "foo") == SORT_BY_DENIED
+    assert bob.call("SORT", "klist", "GET") == b"-ERR syntax error\r\n"
+    # The key checks run first (dispatch), then the options.
+    assert bob.call("SORT", "nokey", "BY", "w_*") == NOPERM_KEYS
+    assert bob.call("SORT", "klist", "STORE", "other") == NOPERM_KEYS
+    assert bob.call("SORT", "klist", "STORE", "kout", "BY", "w_*") == SORT_BY_DENIED
+    # BY without '*' (before any NUL, as strchr reads it) is no pattern: allowed.
+    assert bob.cmd("SORT", "klist", "BY", "nosort") == [b"3", b"1", b"2"]
+    assert bob.cmd("SORT", "klist", "BY", "") == [b"3", b"1", b"2"]
+    assert bob.cmd("SORT", "klist", "BY", b"w_\x00*") == [b"3", b"1", b"2"]
+    assert bob.cmd("SORT", "klist") == [b"1", b"2", b"3"]
+    assert bob.call("SORT", "klist", "STORE", "kout") == b":3\r\n"
+    # Nothing ran: a denied SORT ... STORE writes nothing.
+    assert bob.call("SORT", "klist", "BY", "w_*", "STORE", "kdenied") == SORT_BY_DENIED
+    assert conn.call("EXISTS", "kdenied") == b":0\r\n"
+
+
+def test_sort_patterns_with_all_keys(conn, server):
+    assert conn.call("RPUSH", "klist", "3", "1", "2") == b":3\r\n"
+    assert conn.call("MSET", "w_1", "30", "w_2", "20", "w_3", "10") == OK
+    for rules in (("allkeys",), ("~k*", "~*"), ("~*",)):
+        assert conn.call("ACL", "SETUSER", "carol", "reset", "on", "nopass", "+@all",
+                         *rules) == OK
+        carol = server.raw()
+        assert carol.call("AUTH", "carol", "x") == OK
+        assert carol.cmd("SORT", "klist", "BY", "w_*") == [b"3", b"2", b"1"]
+        assert carol.cmd("SORT", "klist", "BY", "w_*", "GET", "#", "GET", "w_*") == [
+            b"3", b"10", b"2", b"20", b"1", b"30"]
+        assert carol.cmd("SORT_RO", "klist", "GET", "w_*") == [b"30", b"20", b"10"]
+    # "~*" is not a pattern list containing "*": a glob that matches all is not enough.
+    assert conn.call("ACL", "SETUSER", "carol", "reset", "on", "nopass", "+@all", "~?*",
+                     "~") == OK
+    carol = server.raw()
+    assert carol.call("AUTH", "carol", "x") == OK
+    assert carol.call("SORT", "klist", "BY", "w_*") == SORT_BY_DENIED
+    # The default user has every key.
+    assert conn.cmd("SORT", "klist", "BY", "w_*") == [b"3", b"2", b"1"]
+
+
 # ==== ACL SETUSER ====
 
 def test_setuser_rules_and_list(conn):
@@ -607,4 +671,3 @@ def test_refused_rules(conn):
         "+select|0", "Allowing first-arg of an otherwise blocked command is not supported by "
         "keel")
     assert conn.call("ACL", "SETUSER", "u", "clearselectors") == OK
-    assert conn.call("ACL", "LOG") == b"-ERR ACL LOG is not supported by keel\r\n"

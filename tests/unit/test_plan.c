@@ -27,6 +27,8 @@ static const char *const pool_names[PLAN_POOL_COUNT] = {
     [PLAN_POOL_INPUT_HEAP_DESCRIPTORS] = "input_heap_descriptors",
     [PLAN_POOL_IO_SOCKETS] = "io_sockets",
     [PLAN_POOL_ACL_USERS] = "acl_users",
+    [PLAN_POOL_ACL_LOG] = "acl_log",
+    [PLAN_POOL_SLOWLOG] = "slowlog",
     [PLAN_POOL_ALIGNMENT_SLACK] = "alignment_slack",
 };
 
@@ -191,6 +193,24 @@ Test(plan, linear_in_acl_users_max) {
     struct config changed = config;
     changed.acl_users_max *= 4;
     check_linear(&changed, BIT(PLAN_POOL_ACL_USERS), 0, 4);
+}
+
+Test(plan, linear_in_acllog_max_len) {
+    struct config changed = config;
+    changed.acllog_max_len *= 4;
+    check_linear(&changed, BIT(PLAN_POOL_ACL_LOG), 0, 4);
+}
+
+Test(plan, linear_in_slowlog_max_len) {
+    struct config changed = config;
+    changed.slowlog_max_len *= 4;
+    check_linear(&changed, BIT(PLAN_POOL_SLOWLOG), 0, 4);
+    /* slowlog-max-len 0 still plans one record: the pool always exists. */
+    changed.slowlog_max_len = 0;
+    struct plan plan;
+    plan_build(&plan, &changed);
+    check_plan(&plan);
+    cr_assert_eq(plan.pools[PLAN_POOL_SLOWLOG].count, 1);
 }
 
 Test(plan, linear_in_maxmemory) {
