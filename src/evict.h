@@ -19,7 +19,7 @@
 #define EVICT_KEYS_PER_CALL_MAX 1024u
 #define EVICT_SAMPLES_MAX 64u
 #define EVICT_DRAWS_PER_SAMPLE 8u   /* volatile-*: random draws to find one key with a TTL */
-#define EVICT_WALK_SLOTS_MAX 65536u /* volatile-*: index slots walked when draws find no TTL */
+#define EVICT_WALK_SLOTS_MAX (1u << 20) /* volatile-*: slots walked when draws find no TTL */
 #define EVICT_WALK_BATCH 256u
 #define EVICT_HEADROOM_FRACTION 1024u /* evict down to maxmemory - maxmemory/1024 */
 
