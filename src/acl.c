@@ -17,8 +17,7 @@
  * The ACL log is a ring over the plan's acl_log pool (see acl.h); an entry
  * keeps a bounded copy of its object and user name plus the full size and an
  * XXH3 hash, so grouping compares them exactly. Its client-info line is
- * Redis's catClientInfoString built from keel's client record (fields keel
- * has no counterpart for: see log_client_info).
+ * CLIENT LIST's (src/clientinfo.c: one formatter for both).
  *
  * Passwords are SHA-256 hashes (libnettle: stack-only, no allocation).
  * Credentials are checked in time independent of whether the user exists, is
@@ -31,6 +30,7 @@
  */
 #include "acl.h"
 
+#include "clientinfo.h"
 #include "commands.h"
 #include "config.h"
 #include "glob.h"
@@ -1564,83 +1564,12 @@ static bool log_text_equal(const struct acl_log_text *a, const struct acl_log_te
            memcmp(a->bytes, b->bytes, a->kept_size) == 0;
 }
 
-/* "ip:port" or "[ip6]:port", as Redis formats addr= and laddr= ("" if unknown). */
-static void log_address_format(const struct sockaddr_storage *address, char *buffer,
-                               uint32_t size) {
-    ASSERT(size >= INET6_ADDRSTRLEN + 8);
-    char host[INET6_ADDRSTRLEN] = { 0 };
-    buffer[0] = 0;
-    if (address->ss_family == AF_INET) {
-        const struct sockaddr_in *ipv4 = (const struct sockaddr_in *)address;
-        inet_ntop(AF_INET, &ipv4->sin_addr, host, sizeof(host));
-        snprintf(buffer, size, "%s:%u", host, ntohs(ipv4->sin_port));
-    } else if (address->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *ipv6 = (const struct sockaddr_in6 *)address;
-        inet_ntop(AF_INET6, &ipv6->sin6_addr, host, sizeof(host));
-        snprintf(buffer, size, "[%s]:%u", host, ntohs(ipv6->sin6_port));
-    }
-}
-
-/* The client's current command as CLIENT LIST's cmd= shows it ("config|get"), or "NULL". */
-static void log_command_name(const struct acl *acl, const struct client *client, char *name,
-                             uint32_t size) {
-    ASSERT(size > 0);
-    const struct command *command =
-        client->argv.count > 0 ? commands_lookup(client->argv.items[0]) : NULL;
-    if (command == NULL) {
-        snprintf(name, size, "NULL");
-        return;
-    }
-    uint32_t id = acl_resolve(acl, command, client->argv.items, client->argv.count, NULL);
-    acl_id_name(acl, id, name, size);
-}
-
-/*
- * Redis's catClientInfoString, from what keel's client record holds. Fields
- * keel has no counterpart for carry Redis's value for a plain client (flags=N,
- * sub=0, multi=-1, redir=-1). keel has no per-client reply buffer: rbs and rbp
- * are 0, obl is 0, oll counts the output chunks the pending bytes span and omem
- * their bytes. qbuf is the bytes in the input buffer, qbuf-free its room.
- */
+/* Redis's catClientInfoString: the one CLIENT LIST formatter (src/clientinfo.c). */
 static uint32_t log_client_info(const struct acl *acl, const struct client *client,
                                 char *buffer, uint32_t size) {
-    char local[INET6_ADDRSTRLEN + 16] = { 0 };
-    struct sockaddr_storage address;
-    socklen_t address_size = sizeof(address);
-    if (getsockname(client->fd, (struct sockaddr *)&address, &address_size) == 0) {
-        log_address_format(&address, local, sizeof(local));
-    }
-    char command[ACL_ID_NAME_SIZE_MAX];
-    log_command_name(acl, client, command, sizeof(command));
-    uint64_t argv_size = 0;
-    for (uint32_t index = 0; index < client->argv.count; index++) {
-        argv_size += client->argv.items[index].size;
-    }
-    uint64_t chunks = (client->output.pending_size + OUTPUT_CHUNK_DATA_SIZE - 1) /
-                      OUTPUT_CHUNK_DATA_SIZE;
-    uint64_t output_size = chunks * OUTPUT_CHUNK_SIZE;
-    uint64_t argv_array_size = client->argv.items == client->argv_inline
-                                   ? 0 : (uint64_t)client->argv.capacity * sizeof(struct slice);
-    uint64_t total_size = sizeof(*client) + client->input_capacity + argv_array_size +
-                          output_size;
-    const struct acl_user *user = acl_client_user(acl, client);
-    int64_t now_ms = clock_now_ms();
-    int written = snprintf(
-        buffer, size,
-        "id=%llu addr=%s laddr=%s fd=%d name=%.*s age=%lld idle=%lld flags=N db=%u sub=0 "
-        "psub=0 ssub=0 multi=-1 qbuf=%u qbuf-free=%u argv-mem=%llu multi-mem=0 rbs=0 rbp=0 "
-        "obl=0 oll=%llu omem=%llu tot-mem=%llu events=r%s cmd=%s user=%.*s redir=-1 resp=%u",
-        (unsigned long long)client->id, client->address, local, client->fd,
-        (int)strnlen(client->name, sizeof(client->name)), client->name,
-        (long long)((now_ms - client->created_ms) / 1000),
-        (long long)((now_ms - client->last_interaction_ms) / 1000), client->db_index,
-        client->input_end, client->input_capacity - client->input_end,
-        (unsigned long long)argv_size, (unsigned long long)chunks,
-        (unsigned long long)output_size, (unsigned long long)total_size,
-        client->output.pending_size > 0 ? "w" : "", command, (int)user->name_size, user->name,
-        client->reply.protocol);
-    ASSERT(written > 0);
-    return (uint32_t)MIN((uint32_t)written, size - 1);
+    ASSERT(acl != NULL);
+    ASSERT(size > 0);
+    return clientinfo_format(acl, client, clock_now_ms(), buffer, size);
 }
 
 static void log_count(struct acl *acl, enum acl_log_reason reason) {
@@ -1700,7 +1629,7 @@ void acl_log_add(struct acl *acl, const struct client *client, enum acl_log_reas
     candidate.count = 1;
     candidate.updated_ms = clock_now_ms();
     candidate.reason = (uint8_t)reason;
-    candidate.context = ACL_LOG_TOPLEVEL;
+    candidate.context = client->in_exec ? ACL_LOG_MULTI : ACL_LOG_TOPLEVEL;
     log_text_set(&candidate.object, object);
     log_text_set(&candidate.username, username);
     candidate.client_info_size = (uint16_t)log_client_info(

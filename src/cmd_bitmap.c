@@ -28,6 +28,7 @@
 #include "heap.h"
 #include "index.h"
 #include "item.h"
+#include "multi.h"
 
 /* Bytes for an int64 in decimal, sign included, and a spare. */
 #define BITMAP_DIGITS_SIZE 24u
@@ -141,6 +142,9 @@ static uint8_t *bitmap_writable(struct client *client, struct slice key, uint64_
         memset(bytes + old.size, 0, new_size - old.size);
         item_set_value_size(item, (uint32_t)new_size);
         item->string_hint = ITEM_STRING_HINT_RAW; /* Redis unshares into a raw string */
+        if (new_size > old.size) {
+            watch_touch(client->db, key, hash); /* grown: Redis's lookupStringForBitCommand */
+        }
     } else {
         struct item *updated = bitmap_build(item_key(item), old, new_size,
                                             item_expire_at_ms(item), true, &bytes);
@@ -148,7 +152,12 @@ static uint8_t *bitmap_writable(struct client *client, struct slice key, uint64_
             return NULL;
         }
         updated->string_hint = ITEM_STRING_HINT_RAW;
+        watch_quiet++; /* a new representation is no change (Redis's dbUnshareStringValue) */
         db_store(&server.keyspace, client->db, updated, hash, item);
+        watch_quiet--;
+        if (new_size > old.size) {
+            watch_touch(client->db, key, hash);
+        }
     }
     *value_size = new_size;
     return bytes;
@@ -224,6 +233,9 @@ void cmd_setbit(struct client *client) {
     ASSERT(size > offset >> 3);
     uint64_t old_bit = bitmap_get_bit(bytes, size, offset);
     bitmap_set_bit(bytes, offset, (uint64_t)bit);
+    if (old_bit != (uint64_t)bit) {
+        watch_touch(client->db, key, hash);
+    }
     reply_integer(&client->reply, (int64_t)old_bit);
 }
 
@@ -804,6 +816,9 @@ static void bitfield_write_signed(struct client *client, uint8_t *bytes, uint64_
     new_value = overflow != 0 ? limit : new_value;
     reply_integer(&client->reply, op->opcode == BITFIELD_INCRBY ? new_value : old_value);
     bitfield_set(bytes, op->offset, op->bits, (uint64_t)new_value);
+    if (new_value != old_value && watch_key_count != 0) {
+        watch_touch(client->db, client_arg(client, 1), index_hash(client_arg(client, 1)));
+    }
 }
 
 /* Runs a SET or INCRBY on an unsigned field and replies its result (nil on FAIL). */
@@ -829,6 +844,9 @@ static void bitfield_write_unsigned(struct client *client, uint8_t *bytes, uint6
     ASSERT(result <= (uint64_t)INT64_MAX);
     reply_integer(&client->reply, (int64_t)result);
     bitfield_set(bytes, op->offset, op->bits, new_value);
+    if (new_value != old_value && watch_key_count != 0) {
+        watch_touch(client->db, client_arg(client, 1), index_hash(client_arg(client, 1)));
+    }
 }
 
 /* The second pass: runs every operation on bytes[0..size) (writable when writes). */

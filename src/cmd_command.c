@@ -15,6 +15,7 @@ static const struct flag_name flag_names[] = {
     { CMD_WRITE, "write" },       { CMD_READONLY, "readonly" }, { CMD_DENYOOM, "denyoom" },
     { CMD_ADMIN, "admin" },       { CMD_PUBSUB, "pubsub" },     { CMD_NOSCRIPT, "noscript" },
     { CMD_BLOCKING, "blocking" }, { CMD_LOADING, "loading" },   { CMD_STALE, "stale" },
+    { CMD_SKIP_SLOWLOG, "skip_slowlog" },
     { CMD_FAST, "fast" },         { CMD_NOAUTH, "no_auth" },    { CMD_NO_MULTI, "no_multi" },
     { CMD_ALLOW_BUSY, "allow_busy" },
 };
@@ -61,9 +62,10 @@ static void command_reply_info(struct client *client, const struct command *comm
     reply_integer(&client->reply, command->last_key);
     reply_integer(&client->reply, command->key_step);
     command_reply_categories(client, command);
-    reply_empty_array(&client->reply); /* tips */
-    reply_empty_array(&client->reply); /* key specifications */
-    reply_empty_array(&client->reply); /* subcommands */
+    /* Tips, key specifications, subcommands: empty sets (*0 in RESP2, ~0 in RESP3). */
+    reply_set(&client->reply, 0); /* tips */
+    reply_set(&client->reply, 0); /* key specifications */
+    reply_set(&client->reply, 0); /* subcommands */
 }
 
 static void command_reply_docs(struct client *client, const struct command *command) {
@@ -107,7 +109,7 @@ static void command_info(struct client *client, bool docs) {
         const struct command *command = commands_lookup(client_arg(client, index));
         if (command == NULL) {
             if (!docs) {
-                reply_null_array(&client->reply);
+                reply_null(&client->reply); /* Redis's addReplyNull: $-1 (not *-1) */
             }
         } else if (docs) {
             command_reply_docs(client, command);

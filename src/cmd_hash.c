@@ -24,6 +24,7 @@
 #include "hash.h"
 #include "index.h"
 #include "item.h"
+#include "multi.h"
 #include "number.h"
 
 #include <inttypes.h>
@@ -111,8 +112,12 @@ static bool hash_set_field(struct client *client, struct slice key, uint64_t has
         uint64_t inserted_count = 0;
         return hash_create_key(client, key, hashed, pair, 1, &inserted_count);
     }
-    return hash_set(&server.heap, hash_of(item), hash_limits_now(), field, value) !=
-           HASH_SET_NO_ROOM;
+    if (hash_set(&server.heap, hash_of(item), hash_limits_now(), field, value) ==
+        HASH_SET_NO_ROOM) {
+        return false;
+    }
+    watch_touch(client->db, key, hashed);
+    return true;
 }
 
 /* ==== HSET, HMSET, HSETNX ==== */
@@ -141,6 +146,7 @@ static void hash_set_command(struct client *client, const char *name, bool reply
         reply_error(&client->reply, ERROR_OOM);
         return;
     }
+    watch_touch(client->db, key, hashed); /* HSET always signals, even for equal values */
     if (reply_inserted) {
         reply_count(client, inserted_count);
     } else {
@@ -289,6 +295,8 @@ void cmd_hdel(struct client *client) {
     }
     if (hash_length(hash) == 0) {
         db_delete(&server.keyspace, client->db, item, hashed);
+    } else if (deleted_count > 0) {
+        watch_touch(client->db, key, hashed);
     }
     reply_count(client, deleted_count);
 }
@@ -436,8 +444,15 @@ static bool hash_random_reply(void *context, struct slice field, struct slice va
     struct hash_random_context *random = context;
     struct reply *reply = &random->client->reply;
     if (!random->header_written) {
-        reply_array(reply, random->reply_length);
+        if (random->with_values) {
+            reply_pair_array(reply, random->reply_length / 2);
+        } else {
+            reply_array(reply, random->reply_length);
+        }
         random->header_written = true;
+    }
+    if (random->with_values) {
+        reply_pair(reply);
     }
     reply_bulk_slice(reply, field);
     if (random->with_values) {

@@ -9,6 +9,9 @@
  */
 #include "commands.h"
 
+#include "blocking.h"
+#include "clientinfo.h"
+#include "cmd_client.h"
 #include "cmdstats.h"
 #include "errorstats.h"
 #include "glob.h"
@@ -109,10 +112,20 @@ static void info_server(struct text *text) {
                 server.executable, server.config_file);
 }
 
+/* Redis 7.0.15's fields (src/clientinfo.c says what the buffer peaks are in keel). */
 static void info_clients(struct text *text) {
-    text_printf(text, "# Clients\r\nconnected_clients:%u\r\nmaxclients:%u\r\n"
-                "blocked_clients:0\r\n",
-                server.connected_count, server.config.maxclients);
+    uint64_t input_peak = 0;
+    uint64_t output_peak = 0;
+    clientinfo_buffer_peaks(&input_peak, &output_peak);
+    /* blocked_clients: blocking commands and commands held by CLIENT PAUSE (as 7.0). */
+    text_printf(text, "# Clients\r\nconnected_clients:%u\r\ncluster_connections:0\r\n"
+                "maxclients:%u\r\nclient_recent_max_input_buffer:%llu\r\n"
+                "client_recent_max_output_buffer:%llu\r\nblocked_clients:%u\r\n"
+                "tracking_clients:0\r\nclients_in_timeout_table:%u\r\n",
+                server.connected_count, server.config.maxclients,
+                (unsigned long long)input_peak, (unsigned long long)output_peak,
+                blocking_blocked_count() + clientcmd_postponed_count(),
+                blocking_timeout_count());
 }
 
 static void info_memory(struct text *text) {
@@ -160,7 +173,8 @@ static void info_stats(struct text *text) {
                 "total_commands_processed:%llu\r\ntotal_net_input_bytes:%llu\r\n"
                 "total_net_output_bytes:%llu\r\nrejected_connections:%llu\r\n"
                 "expired_keys:%llu\r\nevicted_keys:%llu\r\nkeyspace_hits:%llu\r\n"
-                "keyspace_misses:%llu\r\ntotal_error_replies:%llu\r\n"
+                "keyspace_misses:%llu\r\npubsub_channels:%u\r\npubsub_patterns:%u\r\n"
+                "pubsubshard_channels:0\r\ntotal_error_replies:%llu\r\n"
                 "client_query_buffer_limit_disconnections:%llu\r\n"
                 "client_output_buffer_limit_disconnections:%llu\r\n"
                 "acl_access_denied_auth:%llu\r\nacl_access_denied_cmd:%llu\r\n"
@@ -174,6 +188,8 @@ static void info_stats(struct text *text) {
                 (unsigned long long)server.keyspace.evicted_keys,
                 (unsigned long long)server.keyspace.keyspace_hits,
                 (unsigned long long)server.keyspace.keyspace_misses,
+                pubsub_global.spaces[PUBSUB_CHANNEL].count,
+                pubsub_global.spaces[PUBSUB_PATTERN].count,
                 (unsigned long long)errorstats_global.total,
                 (unsigned long long)stats->query_limit_disconnections,
                 (unsigned long long)stats->output_limit_disconnections,
@@ -300,7 +316,7 @@ void cmd_info(struct client *client) {
         part->size = section->streamed ? counter.size : text.size - part->start;
         total += part->size;
     }
-    reply_bulk_header(&client->reply, total);
+    reply_verbatim_header(&client->reply, total, "txt");
     for (uint32_t index = 0; index < part_count; index++) {
         const struct info_part *part = &parts[index];
         if (!part->section->streamed) {
@@ -393,18 +409,15 @@ static void config_set_command(struct client *client) {
         struct slice name = client_arg(client, index);
         struct slice value = client_arg(client, index + 1);
         uint32_t keyword = config_keyword_find((const char *)name.ptr, name.size);
-        char value_text[CONFIG_VALUE_SIZE_MAX];
         char error[CONFIG_ERROR_SIZE_MAX];
-        if (keyword == UINT32_MAX || value.size >= sizeof(value_text)) {
+        if (keyword == UINT32_MAX) {
             reply_errorf(&client->reply, "ERR Unknown option or number of arguments for "
                          "CONFIG SET - '%.*s'", (int)MIN(name.size, 128u),
                          (const char *)name.ptr);
             return;
         }
-        memcpy(value_text, value.ptr, value.size);
-        value_text[value.size] = 0;
         error[0] = 0;
-        if (config_set(&candidate, &server.reserved, keyword, value_text, error) !=
+        if (config_set_bytes(&candidate, &server.reserved, keyword, value, error) !=
             CONFIG_SET_OK) {
             reply_errorf(&client->reply, "ERR CONFIG SET failed (possibly related to argument "
                          "'%.*s') - %s", (int)MIN(name.size, 128u), (const char *)name.ptr,

@@ -24,6 +24,7 @@
 #include "db.h"
 #include "index.h"
 #include "item.h"
+#include "multi.h"
 
 /* The option bits of the EXPIRE family, as Redis's EXPIRE_NX... */
 enum expire_flag {

@@ -31,6 +31,7 @@
 #include "hash.h"
 #include "index.h"
 #include "item.h"
+#include "multi.h"
 #include "list.h"
 #include "set.h"
 #include "zset.h"

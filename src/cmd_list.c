@@ -23,6 +23,7 @@
 #include "db.h"
 #include "index.h"
 #include "item.h"
+#include "multi.h"
 #include "list.h"
 
 /* ==== LPUSH, RPUSH ==== */
@@ -64,6 +65,7 @@ static void list_settle(struct client *client, struct item *item, uint64_t hash)
     }
     list_shrink_encoding(list, list_fill());
     ASSERT(list_length(list) > 0);
+    watch_touch(client->db, item_key(item), hash);
 }
 
 /* Sum of the sizes of argv[first..]: the raw bytes Redis's growth check adds. */
@@ -164,6 +166,7 @@ static void list_push_command(struct client *client, enum list_end end, bool onl
         reply_error(&client->reply, ERROR_OOM);
         return;
     }
+    watch_touch(client->db, key, hash);
     reply_length(client, list_length(list));
 }
 
@@ -329,6 +332,7 @@ static bool list_move_push(struct client *client, struct slice key, uint64_t has
         if (converts) {
             list_set_quicklist(list);
         }
+        watch_touch(client->db, key, hash);
         return true;
     }
     if (!db_prepare_insert(client->db, hash)) {
@@ -378,7 +382,9 @@ static void list_move_command(struct client *client, enum list_end from, enum li
     if (target == source) {
         if (!list_move_within(client, list, from, to)) {
             reply_error(&client->reply, ERROR_OOM);
+            return;
         }
+        watch_touch(client->db, source_key, source_hash);
         return;
     }
     struct slice value = list_peek(list, from);

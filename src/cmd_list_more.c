@@ -21,6 +21,7 @@
 #include "db.h"
 #include "index.h"
 #include "item.h"
+#include "multi.h"
 #include "list.h"
 
 static const char ERROR_NO_SUCH_KEY[] = "ERR no such key";
@@ -67,6 +68,7 @@ static void list_settle(struct client *client, struct item *item, uint64_t hash)
     }
     list_shrink_encoding(list, list_fill());
     ASSERT(list_length(list) > 0);
+    watch_touch(client->db, item_key(item), hash);
 }
 
 /* ==== LINDEX, LSET ==== */
@@ -133,6 +135,7 @@ void cmd_lset(struct client *client) {
         reply_error(&client->reply, ERROR_OOM);
         return;
     }
+    watch_touch(client->db, item_key(item), hash);
     if (converts) {
         list_set_quicklist(list);
     }
@@ -198,6 +201,7 @@ void cmd_linsert(struct client *client) {
         reply_error(&client->reply, ERROR_OOM);
         return;
     }
+    watch_touch(client->db, item_key(item), hash);
     if (converts) {
         list_set_quicklist(list);
     }
@@ -232,6 +236,7 @@ void cmd_lrem(struct client *client) {
         db_delete(&server.keyspace, client->db, item, hash);
     } else if (removed > 0) {
         list_shrink_encoding(list, list_fill());
+        watch_touch(client->db, key, hash);
     }
     reply_integer(&client->reply, (int64_t)removed);
 }

@@ -134,7 +134,7 @@ static void memory_doctor(struct client *client) {
                         (unsigned long long)budget);
     }
     ASSERT(size > 0 && (uint32_t)size < sizeof(text));
-    reply_bulk(&client->reply, text, (uint64_t)size);
+    reply_verbatim(&client->reply, text, (uint64_t)size, "txt");
 }
 
 static void memory_help(struct client *client) {
@@ -174,7 +174,8 @@ void cmd_memory(struct client *client) {
     } else if (slice_equal_nocase(sub, "purge") && alone) {
         reply_ok(&client->reply); /* the heap keeps no dirty pages to give back */
     } else if (slice_equal_nocase(sub, "malloc-stats") && alone) {
-        reply_bulk_cstr(&client->reply, "keel allocates from its own heap: see MEMORY STATS");
+        static const char malloc_stats[] = "keel allocates from its own heap: see MEMORY STATS";
+        reply_verbatim(&client->reply, malloc_stats, sizeof(malloc_stats) - 1, "txt");
     } else if (slice_equal_nocase(sub, "stats") || slice_equal_nocase(sub, "doctor") ||
                slice_equal_nocase(sub, "help") || slice_equal_nocase(sub, "purge") ||
                slice_equal_nocase(sub, "malloc-stats")) {

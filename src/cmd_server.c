@@ -12,6 +12,9 @@ void cmd_ping(struct client *client) {
         command_reply_arity(client, "ping");
         return;
     }
+    if (pubsub_ping(client)) {
+        return; /* RESP2 subscribed mode: ["pong", arg] (src/pubsub.c) */
+    }
     if (client->argv.count == 2) {
         reply_bulk_slice(&client->reply, client_arg(client, 1));
     } else {

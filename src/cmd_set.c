@@ -25,6 +25,7 @@
 #include "glob.h"
 #include "index.h"
 #include "item.h"
+#include "multi.h"
 #include "set.h"
 
 #include <inttypes.h>
@@ -196,6 +197,9 @@ void cmd_sadd(struct client *client) {
         return;
     }
     ASSERT(added <= client->argv.count - 2);
+    if (item != NULL && added > 0) {
+        watch_touch(client->db, key, hash);
+    }
     reply_count(client, added);
 }
 
@@ -220,9 +224,13 @@ void cmd_srem(struct client *client) {
             removed++;
             if (set_length(set) == 0) {
                 db_delete(&server.keyspace, client->db, item, hash);
+                item = NULL;
                 break;
             }
         }
+    }
+    if (item != NULL && removed > 0) {
+        watch_touch(client->db, key, hash);
     }
     reply_count(client, removed);
 }
@@ -331,6 +339,7 @@ static void spop_count(struct client *client, struct slice key, uint64_t hash) {
         pop_one(client, set);
     }
     ASSERT(set_length(set) > 0);
+    watch_touch(client->db, key, hash);
 }
 
 void cmd_spop(struct client *client) {
@@ -357,6 +366,8 @@ void cmd_spop(struct client *client) {
     pop_one(client, set);
     if (set_length(set) == 0) {
         db_delete(&server.keyspace, client->db, item, hash);
+    } else {
+        watch_touch(client->db, key, hash);
     }
 }
 
@@ -563,11 +574,14 @@ void cmd_smove(struct client *client) {
     }
     /* Add first: the only step that can fail. */
     bool added = false;
+    bool target_changed = false; /* Redis signals the target only when the member is new */
     if (target == NULL) {
         added = smove_create(client, target_key, target_hash, member);
     } else {
         struct set_limits limits = limits_current();
-        added = set_add(&server.heap, set_of(target), &limits, member) != SET_ADD_NO_ROOM;
+        enum set_add_result status = set_add(&server.heap, set_of(target), &limits, member);
+        added = status != SET_ADD_NO_ROOM;
+        target_changed = status == SET_ADD_ADDED;
     }
     if (!added) {
         reply_error(&client->reply, ERROR_OOM);
@@ -577,6 +591,11 @@ void cmd_smove(struct client *client) {
     ASSERT(removed);
     if (set_length(source_set) == 0) {
         db_delete(&server.keyspace, client->db, source, source_hash);
+    } else {
+        watch_touch(client->db, source_key, source_hash);
+    }
+    if (target_changed) {
+        watch_touch(client->db, target_key, target_hash);
     }
     reply_count(client, 1);
 }

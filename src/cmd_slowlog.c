@@ -162,7 +162,7 @@ static void latency_doctor_command(struct client *client) {
     char report[LATENCY_DOCTOR_SIZE_MAX];
     uint32_t size = latency_doctor(&latency_global, &settings, clock_now_us() / 1000000,
                                    report);
-    reply_bulk(&client->reply, report, size);
+    reply_verbatim(&client->reply, report, size, "txt");
 }
 
 static void latency_graph_command(struct client *client) {
@@ -177,7 +177,7 @@ static void latency_graph_command(struct client *client) {
     }
     char graph[LATENCY_GRAPH_SIZE_MAX];
     uint32_t size = latency_graph(series, clock_now_us() / 1000000, graph);
-    reply_bulk(&client->reply, graph, size);
+    reply_verbatim(&client->reply, graph, size, "txt");
 }
 
 static void latency_reset_command(struct client *client) {

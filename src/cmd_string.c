@@ -30,6 +30,7 @@
 #include "heap.h"
 #include "index.h"
 #include "item.h"
+#include "multi.h"
 #include "number.h"
 #include "reply.h"
 #include "server.h"
@@ -444,6 +445,7 @@ static void string_expire_commit(struct client *client, struct item *item,
         ASSERT(item_has_expire(item));
         memcpy((uint8_t *)item + sizeof(struct item), &expire_at_ms, sizeof(expire_at_ms));
         ASSERT(item_expire_at_ms(item) == expire_at_ms);
+        watch_touch(client->db, item_key(item), hash);
         return;
     }
     /* An EXTERNAL value is shared by the copy: db_store moves it and frees the old shell. */
@@ -536,21 +538,59 @@ static bool string_mset_create(struct client *client, struct item **items, uint3
  * value wins). False if the index could not grow for a new key: the pairs
  * before it are stored, the rest released.
  */
+/* Deletes the new keys stored by pairs [0, count) of an MSET that cannot complete. */
+static void string_mset_undo(struct client *client, struct item **items, bool *stored,
+                             uint32_t count) {
+    for (uint32_t pair = 0; pair < count; pair++) {
+        if (stored[pair]) {
+            struct slice key = client_arg(client, 1 + pair * 2);
+            db_delete(&server.keyspace, client->db, items[pair], index_hash(key));
+            stored[pair] = false;
+            items[pair] = NULL;
+        }
+    }
+}
+
+/*
+ * Stores the new keys first, making index room for each; when the index cannot
+ * grow, the new keys stored so far are deleted again and false is returned
+ * with the dataset as it was (no existing key has been touched yet). Then the
+ * existing keys are replaced, which needs no memory. A key named twice is new
+ * at its first pair and existing at its second, so the last value wins.
+ */
 static bool string_mset_store(struct client *client, struct item **items, uint32_t pair_count) {
     ASSERT(pair_count * 2 + 1 == client->argv.count);
+    bool *stored = (bool *)(items + pair_count); /* flags after the item pointers */
     for (uint32_t pair = 0; pair < pair_count; pair++) {
-        uint32_t key_index = 1 + pair * 2;
-        struct slice key = client_arg(client, key_index);
-        uint64_t hash = 0;
-        struct item *old_item = command_find(client, key, &hash);
-        if (old_item == NULL && !db_prepare_insert(client->db, hash)) {
-            for (uint32_t rest = pair; rest < pair_count; rest++) {
-                string_discard(client, items[rest], 1 + rest * 2 + 1);
+        struct slice key = client_arg(client, 1 + pair * 2);
+        uint64_t hash = index_hash(key);
+        stored[pair] = false;
+        if (command_find_write(client, key, hash) != NULL) {
+            continue;
+        }
+        if (!db_prepare_insert(client->db, hash)) {
+            string_mset_undo(client, items, stored, pair);
+            for (uint32_t rest = 0; rest < pair_count; rest++) {
+                if (items[rest] != NULL) { /* undone ones were freed with their keys */
+                    string_discard(client, items[rest], 1 + rest * 2 + 1);
+                }
             }
             return false;
         }
+        db_store(&server.keyspace, client->db, items[pair], hash, NULL);
+        string_settle_argument(client, items[pair], 1 + pair * 2 + 1);
+        stored[pair] = true;
+    }
+    for (uint32_t pair = 0; pair < pair_count; pair++) {
+        if (stored[pair]) {
+            continue;
+        }
+        struct slice key = client_arg(client, 1 + pair * 2);
+        uint64_t hash = index_hash(key);
+        struct item *old_item = command_find_write(client, key, hash);
+        ASSERT(old_item != NULL);
         db_store(&server.keyspace, client->db, items[pair], hash, old_item);
-        string_settle_argument(client, items[pair], key_index + 1);
+        string_settle_argument(client, items[pair], 1 + pair * 2 + 1);
     }
     return true;
 }
@@ -575,7 +615,9 @@ static void string_mset(struct client *client, bool only_new, const char *comman
         }
     }
     /* Every item is made before the first store, so -OOM changes nothing. */
-    struct item **items = heap_alloc(&server.heap, (uint64_t)pair_count * sizeof(*items));
+    /* The item pointers, then one "stored" flag per pair (string_mset_store). */
+    uint64_t scratch_size = (uint64_t)pair_count * (sizeof(struct item *) + sizeof(bool));
+    struct item **items = heap_alloc(&server.heap, scratch_size);
     if (items == NULL || !string_mset_create(client, items, pair_count) ||
         !string_mset_store(client, items, pair_count)) {
         if (items != NULL) {
@@ -725,6 +767,7 @@ static int64_t string_splice(struct client *client, struct item *item, uint64_t 
         string_splice_into(target, old_value.size, offset, bytes);
         item_set_value_size(item, (uint32_t)new_size);
         item->string_hint = ITEM_STRING_HINT_RAW; /* Redis unshares into a raw string */
+        watch_touch(client->db, item_key(item), hash);
         return (int64_t)new_size;
     }
     struct item *updated = string_build(item_key(item), old_value, offset, bytes,
@@ -778,6 +821,7 @@ void cmd_append(struct client *client) {
     }
     if (addition.size == 0) {
         item->string_hint = ITEM_STRING_HINT_RAW; /* Redis unshares even for nothing */
+        watch_touch(client->db, key, hash);       /* and signals the key all the same */
         reply_integer(&client->reply, old_size);
         return;
     }
@@ -889,6 +933,7 @@ static void string_increment(struct client *client, int64_t increment) {
         item_set_value_size(item, digits_size);
         item->string_hint = ITEM_STRING_HINT_NONE; /* an INCR result is "int" again */
         ASSERT(item_int(item) == value);
+        watch_touch(client->db, key, hash);
     } else {
         struct slice text = { .ptr = (const uint8_t *)digits, .size = digits_size };
         int64_t expire_at_ms = item == NULL ? 0 : item_expire_at_ms(item);

@@ -20,6 +20,7 @@
 #include "glob.h"
 #include "index.h"
 #include "item.h"
+#include "multi.h"
 #include "zset.h"
 
 #include <math.h>
@@ -56,12 +57,14 @@ static void reply_count(struct client *client, uint64_t count) {
     reply_integer(&client->reply, (int64_t)count);
 }
 
-/* Deletes the key when its set became empty. */
+/* After members were removed: deletes the key when its set became empty. */
 static void delete_if_empty(struct client *client, struct item *item, uint64_t hash) {
     ASSERT(item->type == ITEM_ZSET);
     VERIFY(hash == index_hash(item_key(item)));
     if (zset_length(item_object(item)) == 0) {
         db_delete(&server.keyspace, client->db, item, hash);
+    } else {
+        watch_touch(client->db, item_key(item), hash);
     }
 }
 
@@ -327,6 +330,9 @@ static void zadd_command(struct client *client, uint32_t flags) {
     } else if (status == ZSET_ADD_NO_ROOM) {
         reply_error(&client->reply, ERROR_OOM);
     } else {
+        if (item != NULL && totals.added + totals.updated > 0) {
+            watch_touch(client->db, key, hash);
+        }
         zadd_reply(client, &request, &totals);
     }
 }
@@ -362,8 +368,12 @@ void cmd_zrem(struct client *client) {
         deleted += zset_remove(&server.heap, zset, client_arg(client, index)) ? 1 : 0;
         if (zset_length(zset) == 0) {
             db_delete(&server.keyspace, client->db, item, hash);
+            item = NULL;
             break;
         }
+    }
+    if (item != NULL && deleted > 0) {
+        watch_touch(client->db, key, hash);
     }
     ASSERT(deleted <= client->argv.count - 2);
     reply_count(client, deleted);
@@ -614,8 +624,10 @@ static void zpop_generic(struct client *client, const struct pop_request *reques
         reply_array(&client->reply, 2);
         reply_bulk_slice(&client->reply, key);
         reply_array(&client->reply, count);
+    } else if (request->count < 0) {
+        reply_array(&client->reply, 2);   /* no count: one flat pair, in RESP3 too */
     } else {
-        reply_array(&client->reply, count * 2);
+        reply_pair_array(&client->reply, count);
     }
     struct zset_iterator iterator;
     zset_iterator_init(&iterator, zset, request->max ? length - 1 : 0, request->max);
@@ -626,6 +638,8 @@ static void zpop_generic(struct client *client, const struct pop_request *reques
         ASSERT(more);
         if (request->emit_key) {
             reply_array(&client->reply, 2);
+        } else if (request->count >= 0) {
+            reply_pair(&client->reply);
         }
         reply_bulk_slice(&client->reply, member);
         reply_double(&client->reply, score);
@@ -713,8 +727,15 @@ static bool random_reply_visit(void *context, struct slice member, double score)
     ASSERT(!isnan(score));
     struct reply *reply = &state->client->reply;
     if (!state->header_written) {
-        reply_array(reply, state->with_scores ? state->reply_count * 2 : state->reply_count);
+        if (state->with_scores) {
+            reply_pair_array(reply, state->reply_count);
+        } else {
+            reply_array(reply, state->reply_count);
+        }
         state->header_written = true;
+    }
+    if (state->with_scores) {
+        reply_pair(reply);
     }
     reply_bulk_slice(reply, member);
     if (state->with_scores) {
@@ -828,7 +849,7 @@ static bool scan_visit(void *context, struct slice member, double score) {
             uint32_t size = zset_format_packed_score(text, score);
             reply_bulk(&state->client->reply, text, size);
         } else {
-            reply_double(&state->client->reply, score);
+            reply_double_bulk(&state->client->reply, score);
         }
     }
     return true;

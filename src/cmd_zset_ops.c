@@ -20,6 +20,7 @@
 #include "db.h"
 #include "index.h"
 #include "item.h"
+#include "multi.h"
 #include "set.h"
 #include "zset.h"
 
@@ -252,7 +253,11 @@ static void range_reply(struct client *client, const struct zset *zset,
                         const struct range_request *request, struct range_span span) {
     ASSERT(!request->store);
     ASSERT(span.count == 0 || span.first < zset_length(zset));
-    reply_array(&client->reply, request->with_scores ? span.count * 2 : span.count);
+    if (request->with_scores) {
+        reply_pair_array(&client->reply, span.count);
+    } else {
+        reply_array(&client->reply, span.count);
+    }
     if (span.count == 0) {
         return;
     }
@@ -263,6 +268,9 @@ static void range_reply(struct client *client, const struct zset *zset,
         double score = 0;
         bool more = zset_iterator_next(&iterator, &member, &score);
         ASSERT(more);
+        if (request->with_scores) {
+            reply_pair(&client->reply);
+        }
         reply_bulk_slice(&client->reply, member);
         if (request->with_scores) {
             reply_double(&client->reply, score);
@@ -807,7 +815,11 @@ static void operation_reply(struct client *client, const struct operation *opera
         return;
     }
     uint64_t length = zset_length(result);
-    reply_array(&client->reply, operation->with_scores ? length * 2 : length);
+    if (operation->with_scores) {
+        reply_pair_array(&client->reply, length);
+    } else {
+        reply_array(&client->reply, length);
+    }
     struct zset_iterator iterator;
     if (length > 0) {
         zset_iterator_init(&iterator, result, 0, false);
@@ -817,6 +829,9 @@ static void operation_reply(struct client *client, const struct operation *opera
         double score = 0;
         bool more = zset_iterator_next(&iterator, &member, &score);
         ASSERT(more);
+        if (operation->with_scores) {
+            reply_pair(&client->reply);
+        }
         reply_bulk_slice(&client->reply, member);
         if (operation->with_scores) {
             reply_double(&client->reply, score);

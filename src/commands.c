@@ -3,9 +3,12 @@
  */
 #include "commands.h"
 
+#include "blocking.h"
+#include "cmd_client.h"
 #include "cmdstats.h"
 #include "evict.h"
 #include "latency.h"
+#include "multi.h"
 #include "slowlog.h"
 
 #include <errno.h>
@@ -154,6 +157,26 @@ static uint64_t command_incoming_size(const struct client *client) {
  * evict by policy (a bounded batch) down to a little under maxmemory, so pages
  * free up for the classes that need them. True when a denyoom command may run.
  */
+/*
+ * In a small budget the pages can run out before used_memory reaches maxmemory
+ * (each size class in use holds a partly used slab). When no page is free and
+ * compaction has nothing to move, an evicting policy makes room for a write by
+ * evicting a little (the command's arguments, at least 4 KiB), so it is not
+ * refused while Redis would have evicted.
+ */
+static void command_evict_for_pages(const struct command *command, uint64_t incoming) {
+    if ((command->flags & CMD_DENYOOM) == 0 ||
+        server.config.maxmemory_policy == POLICY_NOEVICTION ||
+        server.heap.free_page_count > 0 || heap_compaction_wanted(&server.heap)) {
+        return;
+    }
+    uint64_t room = MAX(incoming, (uint64_t)4096);
+    if (server.heap.used_size > room) {
+        evict_until(&server.keyspace, server.config.maxmemory_policy,
+                    server.config.maxmemory_samples, server.heap.used_size - room, 0);
+    }
+}
+
 static bool command_memory_ok(const struct client *client, const struct command *command) {
     if ((command->flags & CMD_DENYOOM) && heap_compaction_wanted(&server.heap)) {
         /* Pages are scarce but slabs of other sizes are sparse: move items first. */
@@ -162,6 +185,7 @@ static bool command_memory_ok(const struct client *client, const struct command 
     uint64_t incoming = (command->flags & CMD_DENYOOM) ? command_incoming_size(client) : 0;
     uint64_t maxmemory = server.config.maxmemory;
     if (server.heap.used_size + incoming <= maxmemory) {
+        command_evict_for_pages(command, incoming);
         return true;
     }
     if (server.config.maxmemory_policy != POLICY_NOEVICTION) {
@@ -169,8 +193,9 @@ static bool command_memory_ok(const struct client *client, const struct command 
         evict_until(&server.keyspace, server.config.maxmemory_policy,
                     server.config.maxmemory_samples, target, incoming);
     }
-    return (command->flags & CMD_DENYOOM) == 0 ||
-           server.heap.used_size + incoming <= maxmemory;
+    bool denyoom = (command->flags & CMD_DENYOOM) != 0 ||
+                   (client->multi_flags != 0 && multi_denyoom(client, command));
+    return !denyoom || server.heap.used_size + incoming <= maxmemory;
 }
 
 /* An HTTP request sent to keel (cross-protocol scripting): close, say nothing. */
@@ -219,15 +244,25 @@ static bool command_admitted(struct client *client, struct command *command, uin
     }
     acl_client_begin(&server.acl, client);
     if (!client->authenticated && (command->flags & CMD_NOAUTH) == 0) {
-        reply_error(&client->reply, ERROR_NOAUTH);
+        if (!multi_reject(client, command, ERROR_NOAUTH)) {
+            reply_error(&client->reply, ERROR_NOAUTH);
+        }
         return false;
+    }
+    if (!multi_allowed(client, command)) {
+        return false; /* no-multi inside MULTI */
     }
     if (!command_permitted(client, acl_id)) {
         return false;
     }
     if (client->command_discarding || !command_memory_ok(client, command)) {
-        reply_error(&client->reply, ERROR_OOM);
+        if (!multi_reject(client, command, ERROR_OOM)) {
+            reply_error(&client->reply, ERROR_OOM);
+        }
         return false;
+    }
+    if (!pubsub_command_allowed(client, command, acl_id)) {
+        return false; /* RESP2 subscribed mode (src/pubsub.c) */
     }
     return true;
 }
@@ -244,6 +279,9 @@ static uint32_t command_redacted_mask(const struct command *command,
     uint32_t mask = 0;
     if (command->handler == cmd_auth) {
         return argc <= 3 ? (((uint32_t)1 << argc) - 1) & ~(uint32_t)1 : 0;
+    }
+    if (command->handler == cmd_hello) {
+        return hello_redacted_mask(arguments, argc, kept);
     }
     if (command->handler == cmd_acl && argc >= 3 &&
         slice_equal_nocase(arguments[1], "setuser")) {
@@ -315,14 +353,22 @@ static void command_run(struct client *client, struct command *command, uint32_t
     command->handler(client);
     uint64_t duration_us = (cmdstats_clock_ns() - start_ns) / 1000;
     command->calls++;
-    cmdstats_ran(&cmdstats_global, acl_id, duration_us,
-                 client->reply.error_count != errors_before);
-    command_slowlog(client, command, arguments, duration_us);
+    /* EXEC fails only by its own error, not by those of the commands it ran (Redis). */
+    uint64_t own_errors = client->reply.error_count - errors_before - client->exec_error_count;
+    client->exec_error_count = 0;
+    cmdstats_ran(&cmdstats_global, acl_id, duration_us, own_errors != 0);
+    if ((command->flags & CMD_SKIP_SLOWLOG) == 0) {
+        command_slowlog(client, command, arguments, duration_us);
+    }
     uint64_t threshold_ms = server.config.latency_monitor_threshold;
     if (threshold_ms != 0 && duration_us / 1000 >= threshold_ms) {
         latency_add_sample(&latency_global,
                            (command->flags & CMD_FAST) ? "fast-command" : "command",
                            duration_us / 1000, clock_now_us() / 1000000);
+    }
+    if (UNLIKELY(server.monitor_count > 0)) {
+        clientcmd_monitor_feed(client, acl_id, arguments, kept,
+                               command_redacted_mask(command, arguments, client->argv.count));
     }
 }
 
@@ -337,12 +383,15 @@ void commands_dispatch(struct client *client) {
     struct command *command = commands_lookup(client_arg(client, 0));
     if (command == NULL) {
         command_reply_unknown(client);
+        multi_reject(client, NULL, NULL);
         return;
     }
     uint32_t command_id = (uint32_t)(command - command_table);
     if (!command_arity_ok(command, client->argv.count)) {
         cmdstats_rejected(&cmdstats_global, command_id);
-        command_reply_arity(client, command->name);
+        if (!multi_reject_arity(client, command)) {
+            command_reply_arity(client, command->name);
+        }
         return;
     }
     /* A container's subcommand (CONFIG GET): known, with its own arity, before NOAUTH.
@@ -352,12 +401,31 @@ void commands_dispatch(struct client *client) {
                                   &known);
     if (!known) {
         command_reply_unknown_subcommand(client, command->name);
+        multi_reject(client, command, NULL);
         return;
     }
+    client->last_command_index = acl_id + 1; /* CLIENT LIST's cmd= */
     if (!command_admitted(client, command, acl_id)) {
         cmdstats_rejected(&cmdstats_global, acl_id);
+        multi_reject(client, command, NULL);
         return;
     }
+    if (UNLIKELY(server.pause_type != 0 || client->monitor) &&
+        !clientcmd_may_run(client, command)) {
+        if (!client->postponed) {
+            cmdstats_rejected(&cmdstats_global, acl_id); /* a monitor touching keys */
+        }
+        return; /* or held by CLIENT PAUSE (src/cmd_client.c) */
+    }
+    if (UNLIKELY(client->multi_flags & MULTI_ACTIVE) && multi_queues(client, command)) {
+        multi_queue(client, command, acl_id);
+        return;
+    }
+    command_run(client, command, acl_id);
+    blocking_serve_ready(); /* keys it filled wake blocked clients (after EXEC: all of it) */
+}
+
+void commands_call(struct client *client, struct command *command, uint32_t acl_id) {
     command_run(client, command, acl_id);
 }
 

@@ -27,6 +27,7 @@ enum command_flag {
     CMD_ALLOW_BUSY = 1u << 12,
     CMD_MAY_REPLICATE = 1u << 13,
     CMD_NO_MULTI = 1u << 14,
+    CMD_SKIP_SLOWLOG = 1u << 15,
 };
 
 typedef void (*command_handler)(struct client *client);
@@ -107,3 +108,6 @@ bool command_check_type(struct client *client, const struct item *item, uint8_t 
 
 /* Replies the wrong-number-of-arguments error for a subcommand, e.g. "config|get". */
 void command_reply_arity(struct client *client, const char *full_name);
+
+/* HELLO's slow-log redaction: AUTH user and password (cmd_hello.c). */
+uint32_t hello_redacted_mask(const struct slice *arguments, uint32_t argc, uint32_t limit);

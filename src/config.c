@@ -207,6 +207,12 @@ static void slower_than_format(const struct config *config, char *value,
  * - acllog-max-len is at most CONFIG_ACLLOG_MAX_LEN_MAX (Redis: LLONG_MAX) and,
  *   like the sizes above, may be lowered at run time but not raised above the
  *   ACL log entries the plan reserved.
+ * - pubsub-channels-max, pubsub-patterns-max and pubsub-subscriptions-max
+ *   (keel's own, immutable) size the plan's pub/sub pools; 0 (the default)
+ *   derives each from maxclients. (P)SUBSCRIBE past one answers an error.
+ * - watched-keys-max (keel's own, immutable) sizes the plan's pool of watched
+ *   keys (WATCH); 0 (the default) derives it from maxclients (8 per client).
+ *   WATCH past it answers an error.
  * - slowlog-max-len sizes the plan's slowlog ring: at most
  *   CONFIG_SLOWLOG_MAX_LEN_MAX at startup (Redis: LONG_MAX), and like the sizes
  *   above it may be lowered at run time but not raised above the reservation.
@@ -248,6 +254,14 @@ static const struct keyword keywords[] = {
       FIELD(acllog_max_len), .min = 0, .max = CONFIG_ACLLOG_MAX_LEN_MAX },
     { .name = "slowlog-max-len", .kind = KIND_INTEGER, .flags = KEYWORD_RESERVED,
       FIELD(slowlog_max_len), .min = 0, .max = CONFIG_LLONG_MAX },
+    { .name = "pubsub-channels-max", .kind = KIND_INTEGER, .flags = KEYWORD_IMMUTABLE,
+      FIELD(pubsub_channels_max), .min = 0, .max = CONFIG_PUBSUB_MAX },
+    { .name = "pubsub-patterns-max", .kind = KIND_INTEGER, .flags = KEYWORD_IMMUTABLE,
+      FIELD(pubsub_patterns_max), .min = 0, .max = CONFIG_PUBSUB_MAX },
+    { .name = "pubsub-subscriptions-max", .kind = KIND_INTEGER, .flags = KEYWORD_IMMUTABLE,
+      FIELD(pubsub_subscriptions_max), .min = 0, .max = CONFIG_PUBSUB_MAX },
+    { .name = "watched-keys-max", .kind = KIND_INTEGER, .flags = KEYWORD_IMMUTABLE,
+      FIELD(watched_keys_max), .min = 0, .max = CONFIG_WATCHED_KEYS_MAX },
 
     /* Behaviour. */
     { .name = "databases", .kind = KIND_INTEGER, .flags = KEYWORD_IMMUTABLE, FIELD(databases),
@@ -702,6 +716,12 @@ static bool maxmemory_settle(struct config *config, const struct config *reserve
         config->maxmemory = reserved != NULL ? reserved->maxmemory : CONFIG_MAXMEMORY_DEFAULT;
     }
     ASSERT(config->maxmemory > 0);
+    /* At startup the budget also sizes the heap, which needs room for the databases' empty
+     * indexes; lowering it later with CONFIG SET only refuses writes, as in Redis. */
+    if (reserved == NULL && config->maxmemory < CONFIG_MAXMEMORY_MIN) {
+        reason_set(reason, "keel needs a maxmemory of at least 1mb to start");
+        return false;
+    }
     return true;
 }
 
@@ -1824,10 +1844,19 @@ static enum config_set_status set_above_reserved(const struct keyword *keyword, 
 
 enum config_set_status config_set(struct config *config, const struct config *reserved,
                                   uint32_t keyword_index, const char *value, char *error) {
+    ASSERT(value != NULL);
+    size_t size = strnlen(value, CONFIG_LINE_SIZE_MAX);
+    return config_set_bytes(config, reserved, keyword_index, slice_make(value, (uint32_t)size),
+                            error);
+}
+
+enum config_set_status config_set_bytes(struct config *config, const struct config *reserved,
+                                        uint32_t keyword_index, struct slice value,
+                                        char *error) {
     ASSERT(config != NULL);
     ASSERT(reserved != NULL);
     ASSERT(keyword_index < KEYWORD_COUNT);
-    ASSERT(value != NULL);
+    ASSERT(value.ptr != NULL || value.size == 0);
     ASSERT(error != NULL);
     error[0] = '\0';
     const struct keyword *keyword = &keywords[keyword_index];
@@ -1839,12 +1868,12 @@ enum config_set_status config_set(struct config *config, const struct config *re
         reason_set(error, REASON_PROTECTED);
         return CONFIG_SET_PROTECTED;
     }
-    size_t size = strnlen(value, CONFIG_LINE_SIZE_MAX);
     struct slice values[CONFIG_ARG_COUNT_MAX];
     uint32_t value_count = 0;
-    if (size == CONFIG_LINE_SIZE_MAX ||
-        !set_split(keyword, value, (uint32_t)size, values, &value_count)) {
-        reason_set(error, size == CONFIG_LINE_SIZE_MAX ? REASON_TOO_LONG : REASON_TOO_MANY);
+    bool too_long = value.size >= CONFIG_LINE_SIZE_MAX;
+    if (too_long || !set_split(keyword, (const char *)value.ptr, value.size, values,
+                               &value_count)) {
+        reason_set(error, too_long ? REASON_TOO_LONG : REASON_TOO_MANY);
         return CONFIG_SET_INVALID;
     }
     struct config candidate = *config;

@@ -22,9 +22,12 @@
 #define CONFIG_MAXCLIENTS_MAX 1000000u
 #define CONFIG_DATABASES_MAX 1024u
 #define CONFIG_ACL_USERS_MAX 65536u
+#define CONFIG_MAXMEMORY_MIN ((uint64_t)1024 * 1024) /* at startup (the heap is sized from it) */
 #define CONFIG_ACLLOG_MAX_LEN_MAX 65536u  /* acllog-max-len (Redis: LLONG_MAX) */
 /* slowlog-max-len at startup: the plan reserves that many entries (Redis: LONG_MAX). */
 #define CONFIG_SLOWLOG_MAX_LEN_MAX 1000000u
+#define CONFIG_PUBSUB_MAX (1u << 26)  /* each pubsub-*-max keyword (PUBSUB_LIMIT_MAX) */
+#define CONFIG_WATCHED_KEYS_MAX (1u << 26) /* watched-keys-max */
 /*
  * proto-max-bulk-len may not exceed this: slices and item value sizes are
  * 32-bit in keel (Redis allows up to LLONG_MAX).
@@ -76,6 +79,12 @@ struct config {
     uint32_t acl_users_max;                /* acl-users-max 64 (keel): ACL user records */
     uint32_t acllog_max_len;               /* acllog-max-len 128: ACL LOG entries */
     uint64_t slowlog_max_len;              /* slowlog-max-len 128: SLOWLOG ring entries */
+    /* pubsub-channels-max / -patterns-max / -subscriptions-max (keel): 0 derives them from
+     * maxclients (8, 1 and 16 per client; see pubsub_limit). */
+    uint32_t pubsub_channels_max;
+    uint32_t pubsub_patterns_max;
+    uint32_t pubsub_subscriptions_max;
+    uint32_t watched_keys_max;             /* watched-keys-max 0 (keel): 0 = 8 per client */
 
     /* Behaviour. */
     uint32_t databases;                    /* databases 16 */
@@ -172,5 +181,10 @@ enum config_set_status {
  */
 enum config_set_status config_set(struct config *config, const struct config *reserved,
                                   uint32_t keyword_index, const char *value, char *error);
+
+/* As config_set, for a binary value (CONFIG SET: requirepass may hold NUL bytes). */
+enum config_set_status config_set_bytes(struct config *config, const struct config *reserved,
+                                        uint32_t keyword_index, struct slice value,
+                                        char *error);
 
 const char *config_policy_name(enum maxmemory_policy policy);

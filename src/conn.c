@@ -22,8 +22,11 @@
 #include "server.h"
 
 #include "acl.h"
+#include "blocking.h"
+#include "cmd_client.h"
 #include "commands.h"
 #include "evict.h"
+#include "multi.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -135,7 +138,7 @@ uint64_t client_output_limit(const struct client *client) {
         return CLIENT_UNAUTHENTICATED_OUTPUT_MAX;
     }
     uint64_t pool_size = (uint64_t)server.output_pool.chunk_count * OUTPUT_CHUNK_DATA_SIZE;
-    uint64_t limit = server.config.output_limit_normal.hard_size;
+    uint64_t limit = pubsub_output_limit(client)->hard_size; /* normal, or pubsub */
     if (limit == 0 || limit > pool_size) {
         limit = pool_size;
     }
@@ -241,6 +244,8 @@ static void client_open(int fd) {
     client->last_interaction_ms = server.now_ms;
     client->last_command_index = 0;
     client->name[0] = 0;
+    multi_client_init(client);
+    clientcmd_client_open(client); /* CLIENT REPLY/NO-EVICT, MONITOR, PAUSE fields */
     client_configure_socket(fd);
     client_describe_peer(client);
     client_queue(client);
@@ -266,6 +271,8 @@ static void client_release(struct client *client) {
     ASSERT(!client->queued); /* a queued slot must not be reused */
     close(client->fd);
     client_release_argv(client);
+    multi_client_release(client); /* the queue and the watched keys */
+    clientcmd_client_release(client); /* the monitor list, a command held by a pause */
     if (client->big_arg != NULL) {
         heap_free(&server.heap, client->big_arg);
         client->big_arg = NULL;
@@ -288,6 +295,8 @@ void client_close_now(struct client *client) {
     ASSERT(client->state != CLIENT_FREE);
     if (client->state != CLIENT_CLOSING) {
         client->state = CLIENT_CLOSING;
+        pubsub_client_close(client); /* no message reaches a closing client */
+        blocking_client_closed(client); /* off the keys it waited for, no reply */
         /* Completes any receive or send in flight so the slot can be released. */
         shutdown(client->fd, SHUT_RDWR);
         io_shutdown_done(&server.io, client->fd);
@@ -295,9 +304,26 @@ void client_close_now(struct client *client) {
     client_queue(client);
 }
 
+void client_wake(struct client *client) {
+    ASSERT(client->state != CLIENT_FREE);
+    client_queue(client);
+}
+
+static void client_command_done(struct client *client);
+
+void client_unblocked(struct client *client) {
+    ASSERT(client->state == CLIENT_OPEN);
+    ASSERT(!blocking_client_blocked(&blocking_global, client->slot_index));
+    client_command_done(client);
+    /* A receive in flight was posted with every byte parsed (client_step): none waits. */
+    client->has_input = !client->recv_in_flight;
+    client_queue(client);
+}
+
 void client_close_after_reply(struct client *client) {
     ASSERT(client->state != CLIENT_FREE);
     if (client->state == CLIENT_OPEN) {
+        blocking_client_closed(client); /* off the keys it waited for, no reply */
         client->state = CLIENT_DRAINING;
         shutdown(client->fd, SHUT_RD);
         io_shutdown_done(&server.io, client->fd);
@@ -477,6 +503,9 @@ static bool client_big_arg_start(struct client *client) {
 
 /* After a command ran: release its arguments and shrink a large buffer when possible. */
 static void client_command_done(struct client *client) {
+    if (UNLIKELY(client->reply_flags != 0)) {
+        clientcmd_reply_after_command(client); /* CLIENT REPLY SKIP lasts one command */
+    }
     client_release_argv(client);
     resp_parser_next_command(&client->parser, &client->argv);
     client->command_discarding = false;
@@ -502,10 +531,23 @@ static void client_run_command(struct client *client) {
     client->last_interaction_ms = server.now_ms;
     uint64_t errors_before = client->reply.error_count;
     commands_dispatch(client);
+    if (UNLIKELY(client->postponed)) {
+        return; /* CLIENT PAUSE holds it in argv: it runs again at the pause's end */
+    }
     server.stats.error_replies += client->reply.error_count - errors_before;
     server.stats.commands_processed++;
     client->commands_processed++;
+    if (UNLIKELY(blocking_client_blocked(&blocking_global, client->slot_index))) {
+        return; /* BLPOP & co.: its keys stay in argv until client_unblocked */
+    }
     client_command_done(client);
+}
+
+/* A command held by CLIENT PAUSE runs again; true while it is still held. */
+static bool client_rerun_held(struct client *client) {
+    clientcmd_resume(client);
+    client_run_command(client);
+    return client->postponed;
 }
 
 /* Parses and runs buffered commands. Returns true when all input was consumed. */
@@ -525,8 +567,18 @@ static bool client_process_input(struct client *client) {
         if (client->state != CLIENT_OPEN || client->big_arg_active) {
             return true;
         }
-        if (round >= CLIENT_COMMANDS_PER_TURN_MAX) {
-            return false;
+        if (client->output.overflowed) {
+            return true; /* closed at its next step; nothing more runs (Redis's CLOSE_ASAP) */
+        }
+        if (round >= CLIENT_COMMANDS_PER_TURN_MAX ||
+            blocking_client_blocked(&blocking_global, client->slot_index)) {
+            return false; /* the rest next turn; after a blocked command, once it is served */
+        }
+        if (UNLIKELY(client->postponed)) {
+            if (client_rerun_held(client)) {
+                return false;
+            }
+            continue;
         }
         if (backpressure_active() && !output_empty(&client->output)) {
             /* Clients holding chunks wait; the others keep being served. */
@@ -713,7 +765,7 @@ enum client_next {
  * cron, so a client that never reads is caught even when nothing else happens.
  */
 static bool client_over_soft_limit(struct client *client) {
-    const struct output_limit *limit = &server.config.output_limit_normal;
+    const struct output_limit *limit = pubsub_output_limit(client); /* normal, or pubsub */
     if (limit->soft_size == 0 || client->output.pending_size <= limit->soft_size) {
         client->soft_limit_since_ms = 0;
         return false;
@@ -758,6 +810,19 @@ static enum client_next client_step(struct client *client) {
         }
         return CLIENT_NEXT_WAIT;
     }
+    if (client->has_input && client->postponed) {
+        return CLIENT_NEXT_WAIT; /* CLIENT PAUSE: queued again when the pause ends */
+    }
+    if (UNLIKELY(blocking_client_blocked(&blocking_global, client->slot_index))) {
+        /* Blocked: a receive only when every byte is parsed, so a disconnect is seen
+         * and no receive in flight holds back pipelined commands once it is served. */
+        if (!client->recv_in_flight && !client->big_arg_active &&
+            client->parser.cursor == client->input_end &&
+            client->input_end < client->input_capacity) {
+            client_post_recv(client);
+        }
+        return CLIENT_NEXT_WAIT;
+    }
     if (client->has_input) {
         /* A paused client holds output, so a send is in flight: its completion
          * brings the client back, and its input runs once the pool recovers. */
@@ -792,6 +857,24 @@ static void server_step_ready_clients(void) {
     }
 }
 
+/*
+ * A blocked client (BLPOP & co.) with unparsed input has no receive posted
+ * (client_step): a peer that has gone is seen here, once per cron tick, by
+ * peeking at the socket, as Redis notices it by reading.
+ */
+static void client_blocked_peek(struct client *client) {
+    ASSERT(client->state == CLIENT_OPEN);
+    if (client->recv_in_flight) {
+        return;
+    }
+    uint8_t byte = 0;
+    ssize_t received = recv(client->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (received == 0 ||
+        (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        client_close_now(client);
+    }
+}
+
 /* The cron's pass over clients: idle timeouts and soft output limits held too long. */
 static void server_check_clients(void) {
     uint64_t timeout_ms = (uint64_t)server.config.timeout_seconds * 1000;
@@ -804,8 +887,13 @@ static void server_check_clients(void) {
             client_queue(client); /* its step closes it */
             continue;
         }
-        if (timeout_ms == 0) {
+        if (blocking_client_blocked(&blocking_global, index)) {
+            client_blocked_peek(client); /* not idle (its own timeout applies) */
             continue;
+        }
+        if (timeout_ms == 0 || pubsub_client_subscribed(client) || client->monitor ||
+            client->postponed) {
+            continue; /* subscribers, monitors, paused commands: never idle-closed (Redis) */
         }
         if ((uint64_t)(server.now_ms - client->last_interaction_ms) > timeout_ms) {
             server_log(LOG_VERBOSE, "Closing idle client");
@@ -838,6 +926,8 @@ void server_run(void) {
     while (!server.shutdown_requested) {
         server.now_ms = clock_now_ms();
         int64_t timeout_ms = MAX((int64_t)1, server.next_cron_ms - server.now_ms);
+        timeout_ms = clientcmd_pause_timeout(timeout_ms); /* CLIENT PAUSE's deadline */
+        timeout_ms = blocking_wait_ms(timeout_ms, server.now_ms); /* blocked clients' */
         if (server.ready_head != CLIENT_NONE) {
             timeout_ms = 0;
         }
@@ -847,6 +937,7 @@ void server_run(void) {
         for (uint32_t index = 0; index < count; index++) {
             server_on_completion(&server.completions[index]);
         }
+        blocking_expire(server.now_ms); /* timed-out blocked clients answer and resume */
         server_step_ready_clients();
         if (heap_compaction_wanted(&server.heap)) {
             db_compact_step(&server.keyspace, DB_COMPACT_MOVES_PER_TURN);
@@ -918,4 +1009,111 @@ bool server_listen(void) {
         return false;
     }
     return true;
+}
+
+/* ==== In-process seam for the command fuzzer (tests/fuzz/fuzz_command.c) ==== */
+
+/*
+ * The fuzzer drives one client without a socket or an io backend by playing
+ * the event loop's part for it: conn_fuzz_feed is one receive completion
+ * (the bytes land where client_post_recv would have asked the kernel to put
+ * them, never more than the room it would give) followed by the client's
+ * step without the send. The caller drains client->output itself, as send
+ * completions would (output_consume). Only this client is ever on the ready
+ * list, and the io backend (the fuzzer sets up epoll) is never asked to
+ * receive or send for it.
+ */
+#define CONN_FUZZ_STEPS_MAX 4096u
+
+static void conn_fuzz_unqueue(struct client *client) {
+    if (!client->queued) {
+        return;
+    }
+    ASSERT(server.ready_head == client->slot_index);
+    ASSERT(server.ready_tail == client->slot_index);
+    client->queued = false;
+    server.ready_head = CLIENT_NONE;
+    server.ready_tail = CLIENT_NONE;
+}
+
+struct client *conn_fuzz_open(int fd) {
+    ASSERT(fd >= 0);
+    ASSERT(server.ready_head == CLIENT_NONE);
+    client_open(fd);
+    ASSERT(server.ready_tail != CLIENT_NONE); /* not refused: maxclients leaves room */
+    struct client *client = &server.clients[server.ready_tail];
+    ASSERT(client->fd == fd);
+    conn_fuzz_unqueue(client);
+    return client;
+}
+
+/* client_step up to its send: run buffered commands, apply the output limits. */
+static void conn_fuzz_step(struct client *client) {
+    for (uint32_t round = 0; round < CONN_FUZZ_STEPS_MAX; round++) {
+        if (client->state == CLIENT_OPEN && client->has_input) {
+            bool consumed = client_process_input(client);
+            client->has_input = !consumed;
+        }
+        conn_fuzz_unqueue(client);
+        if (client->state != CLIENT_CLOSING && client_over_soft_limit(client)) {
+            client->output.overflowed = true;
+        }
+        if (client->output.overflowed && client->state != CLIENT_CLOSING) {
+            server_log(LOG_WARNING, "Client id=%llu scheduled to be closed ASAP for "
+                       "overcoming of output buffer limits.", (unsigned long long)client->id);
+            server.stats.output_limit_disconnections++;
+            output_release(&server.output_pool, &client->output);
+            client_close_now(client);
+            conn_fuzz_unqueue(client);
+        }
+        /* More than a turn's worth of commands runs on (the loop would revisit it);
+         * a paused client waits for the caller to drain its output. */
+        if (client->state != CLIENT_OPEN || !client->has_input || client->paused ||
+            client->postponed || blocking_client_blocked(&blocking_global, client->slot_index)) {
+            return;
+        }
+    }
+    ASSERT(false);
+}
+
+uint32_t conn_fuzz_feed(struct client *client, const uint8_t *bytes, uint32_t size) {
+    ASSERT(client->state != CLIENT_FREE);
+    ASSERT(!client->recv_in_flight && !client->send_in_flight);
+    conn_fuzz_step(client);
+    if (client->state != CLIENT_OPEN || client->has_input || size == 0) {
+        return 0;
+    }
+    /* What client_post_recv would ask for. */
+    uint8_t *target;
+    uint64_t room;
+    if (client->big_arg_active) {
+        room = (uint64_t)client->parser.bulk_size - client->big_arg_received;
+        target = client->big_arg != NULL ? client->big_arg + client->big_arg_received
+                                         : server.discard_buffer;
+        room = client->big_arg != NULL ? room : MIN(room, (uint64_t)DISCARD_BUFFER_SIZE);
+        room = MIN(room, RECV_SIZE_MAX);
+    } else {
+        ASSERT(client->input_end < client->input_capacity);
+        target = client->input + client->input_end;
+        room = client->input_capacity - client->input_end;
+    }
+    ASSERT(room > 0);
+    uint32_t taken = (uint32_t)MIN(room, (uint64_t)size);
+    memcpy(target, bytes, taken);
+    client->recv_in_flight = true;
+    client_on_recv(client, (int32_t)taken);
+    conn_fuzz_unqueue(client);
+    conn_fuzz_step(client);
+    return taken;
+}
+
+void conn_fuzz_close(struct client *client) {
+    ASSERT(client->state != CLIENT_FREE);
+    ASSERT(!client->recv_in_flight && !client->send_in_flight);
+    if (client->state != CLIENT_CLOSING) {
+        client_close_now(client);
+    }
+    conn_fuzz_unqueue(client);
+    client_release(client);
+    ASSERT(client->state == CLIENT_FREE);
 }

@@ -3,8 +3,10 @@
  */
 #include "db.h"
 
+#include "blocking.h"
 #include "hash.h"
 #include "list.h"
+#include "multi.h"
 #include "set.h"
 #include "zset.h"
 
@@ -435,6 +437,7 @@ struct item *db_find(struct keyspace *keyspace, struct db *db, struct slice key,
 void db_delete(struct keyspace *keyspace, struct db *db, struct item *item, uint64_t hash) {
     struct item *removed = index_remove(&db->index, item_key(item), hash);
     ASSERT(removed == item);
+    watch_touch(db, item_key(item), hash); /* WATCH: deleted, expired or evicted */
     if (item_has_expire(item)) {
         ASSERT(db->expires_count > 0);
         db->expires_count--;
@@ -443,6 +446,7 @@ void db_delete(struct keyspace *keyspace, struct db *db, struct item *item, uint
 }
 
 void db_flush(struct keyspace *keyspace, struct db *db) {
+    watch_touch_db(db, NULL); /* WATCH: the keys it holds */
     struct item *items[256];
     struct index_cursor cursor = { 0 };
     bool done = false;
@@ -505,6 +509,8 @@ void db_store(struct keyspace *keyspace, struct db *db, struct item *item, uint6
     if (item_has_expire(item)) {
         db->expires_count++;
     }
+    watch_touch(db, item_key(item), hash); /* WATCH: stored */
+    blocking_signal(db, item_key(item), hash, item->type); /* wakes BLPOP & co. */
 }
 
 /* ==== RENAME, MOVE, SWAPDB, RANDOMKEY ==== */
@@ -514,6 +520,7 @@ static void db_unlink_shell(struct keyspace *keyspace, struct db *db, struct ite
                             uint64_t hash) {
     struct item *removed = index_remove(&db->index, item_key(item), hash);
     ASSERT(removed == item);
+    watch_touch(db, item_key(item), hash); /* WATCH: renamed away */
     if (item_has_expire(item)) {
         ASSERT(db->expires_count > 0);
         db->expires_count--;
@@ -555,12 +562,17 @@ bool db_move(struct keyspace *keyspace, struct db *source, struct db *target,
         source->expires_count--;
         target->expires_count++;
     }
+    watch_touch(source, item_key(item), hash); /* WATCH: moved out and in */
+    watch_touch(target, item_key(item), hash);
+    blocking_signal(target, item_key(item), hash, item->type); /* wakes BLPOP & co. */
     return true;
 }
 
 void db_swap(struct db *first, struct db *second) {
     ASSERT(first != NULL);
     ASSERT(second != NULL);
+    watch_touch_db(first, second); /* WATCH: keys in either database (watches stay by id) */
+    watch_touch_db(second, first);
     uint32_t first_id = first->id;
     uint32_t second_id = second->id;
     struct db swap = *first;
@@ -568,6 +580,7 @@ void db_swap(struct db *first, struct db *second) {
     *second = swap;
     first->id = first_id;
     second->id = second_id;
+    blocking_db_swapped(first, second); /* waiters of either may now find data */
 }
 
 struct item *db_random(struct keyspace *keyspace, struct db *db, uint64_t random) {

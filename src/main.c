@@ -8,7 +8,9 @@
  */
 #include "server.h"
 
+#include "blocking.h"
 #include "commands.h"
+#include "multi.h"
 #include "plan.h"
 #include "slowlog.h"
 
@@ -54,6 +56,16 @@ static void server_init_memory(void) {
     acl_log_init(&server.acl, plan_take(plan, PLAN_POOL_ACL_LOG), server.reserved.acllog_max_len);
     slowlog_init(&slowlog_global, plan_take(plan, PLAN_POOL_SLOWLOG),
                  plan->pools[PLAN_POOL_SLOWLOG].count);
+    pubsub_init(&pubsub_global, &server.heap, plan_take(plan, PLAN_POOL_PUBSUB_CHANNELS),
+                (uint32_t)plan->pools[PLAN_POOL_PUBSUB_CHANNELS].count,
+                plan_take(plan, PLAN_POOL_PUBSUB_PATTERNS),
+                (uint32_t)plan->pools[PLAN_POOL_PUBSUB_PATTERNS].count,
+                plan_take(plan, PLAN_POOL_PUBSUB_SUBSCRIPTIONS),
+                (uint32_t)plan->pools[PLAN_POOL_PUBSUB_SUBSCRIPTIONS].count);
+    watch_init(&watch_table_global, plan_take(plan, PLAN_POOL_WATCHED_KEYS),
+               (uint32_t)plan->pools[PLAN_POOL_WATCHED_KEYS].count);
+    blocking_init(&blocking_global, plan_take(plan, PLAN_POOL_BLOCKING),
+                  (uint32_t)plan->pools[PLAN_POOL_BLOCKING].count);
     acl_set_default_password(&server.acl, (const uint8_t *)server.config.requirepass,
                              server.config.requirepass_size);
     server.ready_head = CLIENT_NONE;

@@ -3,10 +3,12 @@
  * unit size, computed from the configuration before anything is reserved.
  * Each term is linear in one parameter (maxmemory, maxclients, the input
  * buffer size, the output pool size, databases, acl-users-max, acllog-max-len,
- * slowlog-max-len): none multiplies two of them.
+ * slowlog-max-len, pubsub-*-max): none multiplies two of them.
  */
 #include "plan.h"
 
+#include "blocking.h"
+#include "multi.h"
 #include "slowlog.h"
 
 #include <stdio.h>
@@ -68,6 +70,25 @@ void plan_build(struct plan *plan, const struct config *config) {
     /* The slow log: a ring of slowlog-max-len fixed records (at least one, so the
      * pool exists when it is 0); CONFIG SET may lower the length, never raise it. */
     plan_add(plan, "slowlog", MAX(1, config->slowlog_max_len), slowlog_entry_size());
+    /* Pub/sub: distinct channels, distinct patterns and subscriptions, each a fixed
+     * record plus two lookup-table slots (pubsub-*-max, else a multiple of maxclients). */
+    plan_add(plan, "pubsub_channels",
+             pubsub_limit(config->pubsub_channels_max, config->maxclients,
+                          PUBSUB_CHANNELS_PER_CLIENT),
+             pubsub_target_unit_size());
+    plan_add(plan, "pubsub_patterns",
+             pubsub_limit(config->pubsub_patterns_max, config->maxclients,
+                          PUBSUB_PATTERNS_PER_CLIENT),
+             pubsub_target_unit_size());
+    plan_add(plan, "pubsub_subscriptions",
+             pubsub_limit(config->pubsub_subscriptions_max, config->maxclients,
+                          PUBSUB_SUBSCRIPTIONS_PER_CLIENT),
+             pubsub_subscription_unit_size());
+    /* WATCH: watched-keys-max entries, each with a bucket head (else 8 per client). */
+    plan_add(plan, "watched_keys", watch_capacity(config), watch_unit_size());
+    /* Blocked clients (BLPOP & co.): per client slot its state, its deadline and two
+     * buckets of the waited-keys table; the waiters themselves use the input heap. */
+    plan_add(plan, "blocking", config->maxclients, blocking_unit_size());
     /* The mapping is 4 KiB aligned; each heap's pages need HEAP_PAGE_SIZE alignment. */
     plan_add(plan, "alignment_slack", 2, HEAP_PAGE_SIZE);
     ASSERT(plan->pool_count == PLAN_POOL_COUNT);

@@ -135,14 +135,78 @@ void reply_empty_array(struct reply *reply) {
     reply_raw(reply, "*0\r\n", 4);
 }
 
-void reply_double(struct reply *reply, double value) {
-    char text[64];
+void reply_push(struct reply *reply, uint64_t count) {
+    ASSERT(count <= (uint64_t)INT64_MAX);
+    reply_prefixed_number(reply, reply->protocol == 3 ? '>' : '*', (int64_t)count);
+}
+
+/* Formats as Redis's addReplyDouble (%.17g; inf and -inf spelled out); returns the size. */
+static uint32_t reply_format_double(char *text, uint32_t capacity, double value) {
     int size;
     if (isinf(value)) {
-        size = snprintf(text, sizeof(text), "%s", value > 0 ? "inf" : "-inf");
+        size = snprintf(text, capacity, "%s", value > 0 ? "inf" : "-inf");
     } else {
-        size = snprintf(text, sizeof(text), "%.17g", value);
+        size = snprintf(text, capacity, "%.17g", value);
     }
-    ASSERT(size > 0 && size < (int)sizeof(text));
-    reply_bulk(reply, text, (uint64_t)size);
+    ASSERT(size > 0 && (uint32_t)size < capacity);
+    return (uint32_t)size;
+}
+
+void reply_double_bulk(struct reply *reply, double value) {
+    char text[64];
+    uint32_t size = reply_format_double(text, sizeof(text), value);
+    reply_bulk(reply, text, size);
+}
+
+void reply_double(struct reply *reply, double value) {
+    if (reply->protocol != 3) {
+        reply_double_bulk(reply, value);
+        return;
+    }
+    /* Redis writes ",<text>\r\n" in one piece. */
+    char line[72];
+    line[0] = ',';
+    uint32_t size = reply_format_double(line + 1, 64, value);
+    line[size + 1] = '\r';
+    line[size + 2] = '\n';
+    reply_raw(reply, line, (uint64_t)size + 3);
+}
+
+void reply_pair_array(struct reply *reply, uint64_t pair_count) {
+    ASSERT(pair_count <= (uint64_t)INT64_MAX / 2);
+    reply_array(reply, reply->protocol == 3 ? pair_count : pair_count * 2);
+}
+
+void reply_pair(struct reply *reply) {
+    ASSERT(reply->protocol == 2 || reply->protocol == 3);
+    if (reply->protocol == 3) {
+        reply_raw(reply, "*2\r\n", 4);
+    }
+}
+
+void reply_bool(struct reply *reply, bool value) {
+    if (reply->protocol == 3) {
+        reply_raw(reply, value ? "#t\r\n" : "#f\r\n", 4);
+    } else {
+        reply_raw(reply, value ? ":1\r\n" : ":0\r\n", 4);
+    }
+}
+
+void reply_verbatim_header(struct reply *reply, uint64_t size, const char *format) {
+    ASSERT(format != NULL && strlen(format) == 3);
+    ASSERT(size <= (uint64_t)INT64_MAX - 4);
+    if (reply->protocol != 3) {
+        reply_bulk_header(reply, size);
+        return;
+    }
+    reply_prefixed_number(reply, '=', (int64_t)(size + 4));
+    reply_raw(reply, format, 3);
+    reply_raw(reply, ":", 1);
+}
+
+void reply_verbatim(struct reply *reply, const void *bytes, uint64_t size,
+                    const char *format) {
+    reply_verbatim_header(reply, size, format);
+    reply_raw(reply, bytes, size);
+    reply_bulk_trailer(reply);
 }

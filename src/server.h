@@ -16,6 +16,7 @@
 #include "heap.h"
 #include "io.h"
 #include "output.h"
+#include "pubsub.h"
 #include "reply.h"
 #include "resp.h"
 
@@ -87,6 +88,24 @@ struct client {
     uint32_t last_command_index;
     char address[CLIENT_ADDRESS_SIZE_MAX];
     char name[CLIENT_NAME_SIZE_MAX];
+    struct pubsub_client pubsub;  /* subscriptions (src/pubsub.h) */
+    /* Transactions and watched keys (src/multi.h). */
+    uint32_t multi_flags;         /* MULTI_ACTIVE, MULTI_DIRTY_EXEC, MULTI_DIRTY_CAS, ... */
+    uint32_t multi_count;         /* queued commands */
+    uint64_t multi_size;          /* their bytes (bounded by client-query-buffer-limit) */
+    void *multi_head;             /* struct multi_command chain (input heap) */
+    void *multi_tail;
+    uint32_t watch_head;          /* the client's watched keys (watch table entries) */
+    uint32_t watch_count;
+    bool in_exec;                 /* EXEC is running the queued commands */
+    uint64_t exec_error_count;    /* errors replied by the commands the last EXEC ran */
+    /* Client management (src/cmd_client.c). last_command_index above: the
+     * ACL id + 1 of the last command dispatched (0: none), CLIENT LIST's cmd=. */
+    uint8_t reply_flags;          /* CLIENT REPLY: CLIENTCMD_REPLY_OFF, _SKIP, _SKIP_NEXT */
+    bool no_evict;                /* CLIENT NO-EVICT on (flag e) */
+    bool monitor;                 /* MONITOR: every command is fed to it (flag O) */
+    bool postponed;               /* CLIENT PAUSE: argv holds a command that waits */
+    uint32_t next_monitor;        /* monitor list link (valid while monitor) */
 };
 
 struct server_stats {
@@ -101,7 +120,7 @@ struct server_stats {
     uint64_t backpressure_pauses;
 };
 
-#define PLAN_POOL_COUNT_MAX 16u
+#define PLAN_POOL_COUNT_MAX 32u
 
 struct plan_pool {
     const char *name;
@@ -156,9 +175,21 @@ struct server {
     char run_id[41];
     char executable[256];
     char config_file[256];
+    /* CLIENT PAUSE and MONITOR (src/cmd_client.c). */
+    uint8_t pause_type;           /* enum clientcmd_pause */
+    int64_t pause_end_ms;         /* wall clock; 0 while not paused */
+    uint32_t postponed_count;     /* clients whose command waits for the pause's end */
+    uint32_t monitor_head;        /* monitor list (slot indexes), valid while monitor_count > 0 */
+    uint32_t monitor_count;
 };
 
 extern struct server server;
+
+/* True while EXEC runs queued commands: a blocking command must not block then
+ * (it answers as if its timeout expired, as Redis's CLIENT_DENY_BLOCKING). */
+static inline bool client_in_exec(const struct client *client) {
+    return client->in_exec;
+}
 
 /* The current client's arguments. */
 static inline struct slice client_arg(const struct client *client, uint32_t index) {
@@ -205,3 +236,20 @@ uint64_t client_output_limit(const struct client *client);
 void client_close_now(struct client *client);
 /* Closes a client once its pending replies are sent. */
 void client_close_after_reply(struct client *client);
+/* Puts a client on the ready list: another client's command wrote to its output (PUBLISH). */
+void client_wake(struct client *client);
+/* A blocked client was answered (src/blocking.c): its command is done, its input resumes. */
+void client_unblocked(struct client *client);
+
+/*
+ * The command fuzzer's seam (tests/fuzz/fuzz_command.c; code at the end of
+ * conn.c): one client driven in-process, without a socket or an io backend.
+ * conn_fuzz_open opens a client on `fd` (closed again by conn_fuzz_close).
+ * conn_fuzz_feed delivers up to `size` bytes as one receive completion and
+ * runs the client's step without the send; it returns the bytes taken (0 once
+ * the client stopped reading, or while it waits for its output to drain).
+ * The caller consumes client->output itself.
+ */
+struct client *conn_fuzz_open(int fd);
+uint32_t conn_fuzz_feed(struct client *client, const uint8_t *bytes, uint32_t size);
+void conn_fuzz_close(struct client *client);

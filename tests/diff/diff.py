@@ -5,7 +5,7 @@ redis-server 7.0.15; replies must match byte for byte.
 
     /usr/bin/python3 tests/diff/diff.py [--seed N] [--ops N] [--families a,b] [--keys N]
                                         [--batch N] [--verbose] [--exclude cmds]
-                                        [--tolerate tags] [--log FILE]
+                                        [--tolerate tags] [--log FILE] [--resp3]
     KEEL_BIN=/usr/bin/redis-server /usr/bin/python3 tests/diff/diff.py    # self-check
     /usr/bin/python3 tests/diff/diff.py --replay FILE [--reduce]          # minimise a failure
 
@@ -22,7 +22,10 @@ after normalisation (see NORMALISERS); commands that return random elements are 
 shape against the reference contents and the state is re-synchronised (see "Random
 commands"); SCAN-like commands are compared over a full iteration; lexicographic range
 commands run only when all scores are equal (see do_lex). Every intentional difference is
-listed in WHITELIST. Every 1000 operations both keyspaces are dumped and compared: DBSIZE,
+listed in WHITELIST. Transactions (family "transactions"): WATCH/UNWATCH run in the stream, so
+every later write decides whether it touched a watched key, and MULTI ... EXEC/DISCARD is one
+operation sent whole, each reply compared (see g_multi). Every 1000 operations both keyspaces
+are dumped and compared: DBSIZE,
 and TYPE, PTTL, contents and OBJECT ENCODING of every key in databases 0-2.
 
 At startup each command of the catalogue is probed once on keel: a reply of exactly
@@ -31,6 +34,10 @@ At startup each command of the catalogue is probed once on keel: a reply of exac
 Known keel bugs (KNOWN) can be looked past with --tolerate; --exclude drops commands.
 --log FILE records the operations; --replay FILE --reduce shrinks such a file to a minimal
 sequence that still fails (FILE.min) and prints it.
+
+--resp3 sends HELLO 3 on both connections first: every reply is then compared in RESP3 (raw
+bytes first, as always; the parsed values are read back as their RESP2 equivalents so the
+normalisers and checks below apply unchanged, see parse_resp3).
 
 Exit status 0 when no mismatch was found, 1 on the first mismatch (seed, operation number,
 the last 20 commands and both replies are printed), 2 on a usage or setup error.
@@ -209,8 +216,66 @@ def parse(buf, pos):
         for _ in range(n):
             v, p = parse(buf, p)
             items.append(v)
-        return ("*", items), p
+        return ("*", flatten_pairs(items) if RESP3_MODE else items), p
+    if RESP3_MODE:
+        return parse_resp3(buf, pos, t, line, end)
     raise ServerError("unexpected reply type byte %r" % bytes([t]))
+
+
+# ==== RESP3 (--resp3) ==================================================================
+# The raw replies are compared byte for byte as in RESP2; the parsed values are read back as
+# what the same reply is in RESP2, so the normalisers, random-command checks and keyspace dumps
+# work unchanged: map and set -> flat array, double -> bulk text, null -> nil bulk, verbatim
+# text -> bulk without its "txt:" prefix, boolean -> integer, and RESP3's arrays of
+# [member, score] / [field, value] pairs -> one flat array.
+RESP3_MODE = False
+
+
+def flatten_pairs(items):
+    """RESP3 pairs (ZRANGE WITHSCORES, HRANDFIELD WITHVALUES): [[a, 1], [b, 2]] ->
+    [a, 1, b, 2]. Only arrays whose every element is a two-element array of bulk strings."""
+    if not items or any(v[0] != "*" or v[1] is None or len(v[1]) != 2 or
+                        v[1][0][0] != "$" or v[1][1][0] != "$" for v in items):
+        return items
+    return [x for v in items for x in v[1]]
+
+
+def parse_resp3(buf, pos, t, line, end):
+    """The RESP3-only types at buf[pos:], read back as their RESP2 equivalents."""
+    if t in (37, 126, 62):              # % map, ~ set, > push
+        n = int(line) * (2 if t == 37 else 1)
+        p = end + 2
+        items = []
+        for _ in range(n):
+            v, p = parse(buf, p)
+            items.append(v)
+        return ("*", items), p
+    if t == 44:                         # , double
+        return ("$", line), end + 2
+    if t == 95:                         # _ null
+        return ("$", None), end + 2
+    if t == 35:                         # # boolean
+        return (":", 1 if line == b"t" else 0), end + 2
+    if t == 40:                         # ( big number
+        return (":", int(line)), end + 2
+    if t in (61, 33):                   # = verbatim, ! blob error
+        n = int(line)
+        start = end + 2
+        if len(buf) < start + n + 2:
+            raise Incomplete
+        body = bytes(buf[start:start + n])
+        if t == 33:
+            return ("-", body), start + n + 2
+        return ("$", body[4:]), start + n + 2
+    raise ServerError("unexpected reply type byte %r" % bytes([t]))
+
+
+def hello3(conns):
+    """Switches every connection to RESP3 (HELLO 3: a map of 7 fields from both servers)."""
+    for conn, (reply,) in zip(conns, exchange([(c, encode([b"HELLO", b"3"]), 1)
+                                               for c in conns])):
+        if not reply[1].startswith(b"%7\r\n"):
+            raise ServerError("%s: HELLO 3 answered %s" % (conn.name, show_raw(reply[1])))
 
 
 def show_args(args, limit=80):
@@ -577,19 +642,20 @@ HUGE_VALUES = [b"H" * 5000, b"Z" * 9000]
 # ==== Generator ========================================================================
 
 FAMILIES = ["strings", "keys", "lists", "hashes", "sets", "zsets", "bitmaps", "keyspace",
-            "server", "errors"]
+            "server", "errors", "transactions"]
 # Keys a family prefers (indexes into the key list); any key is used a quarter of the time.
 PREFERRED = {"strings": [0, 1], "lists": [2, 3], "hashes": [4, 5], "sets": [6, 7],
              "zsets": [8, 9], "bitmaps": [10, 1]}      # with 12 keys, key 10 is the empty key
 
 
 class Op:
-    __slots__ = ("no", "db", "args", "kind", "handler", "name")
+    __slots__ = ("no", "db", "args", "kind", "handler", "name", "tx")
 
     def __init__(self, args, kind=None, handler=None):
         self.args = args
         self.kind = kind
         self.handler = handler
+        self.tx = None             # MULTI ... EXEC: every command of the transaction
         self.no = 0
         self.db = 0
         self.name = ""
@@ -777,7 +843,7 @@ class Gen:
         return op
 
 
-FAMILY_WEIGHTS = {"errors": 0.4, "server": 0.3}
+FAMILY_WEIGHTS = {"errors": 0.4, "server": 0.3, "transactions": 0.5}
 
 # ==== Command generators ===============================================================
 # Each returns an Op. Helpers: g.C(name) for case variation, g.key(family), g.val()...
@@ -1789,6 +1855,67 @@ def g_unknown_sub(g):
     return Op([g.C(b"OBJECT"), g.pick([b"FOO", b"encodingg", b""]), g.key()])
 
 
+# ---- transactions ----
+# WATCH/UNWATCH are plain operations: the keys stay watched while the random stream goes on
+# (every write of every family then decides, as in Redis, whether it touched them), and the
+# next transaction's EXEC shows it (a null array or the replies). A transaction is one
+# operation (do_multi): MULTI, up to six commands from the other families, then EXEC (or
+# DISCARD, or EXEC with an argument), sent together and compared reply by reply.
+
+TX_EXCLUDED = {"select", "multi", "watch", "unwatch"}   # SELECT: g.db must not depend on EXEC
+
+
+def tx_inner(g):
+    """A command for inside MULTI whose reply can be compared byte for byte in EXEC's array:
+    no handler, no normaliser, nothing pending, no database change in the generator."""
+    for _ in range(20):
+        family = g.r.choices(g.families, g.fam_weights)[0]
+        if family == "transactions":
+            continue
+        names, weights = g.choices[family]
+        name = g.r.choices(names, weights)[0]
+        if name in TX_EXCLUDED or name in WHITELIST:
+            continue
+        pending, db = list(g.pending), g.db
+        op = CATALOGUE[name][2](g)
+        numeric = "nul-number" in TOLERATE and op.args and op.args[0].upper() in NUMERIC
+        if g.pending != pending or g.db != db or op.handler or op.kind or numeric:
+            g.pending, g.db = pending, db
+            continue
+        return op.args
+    return [b"PING"]
+
+
+def g_multi(g):
+    commands = [[g.C(b"MULTI")]]
+    for _ in range(g.r.randint(0, 6)):
+        x = g.r.random()
+        if x < 0.03:
+            commands.append([g.C(b"MULTI")])                  # nested: an error, no abort
+        elif x < 0.06:
+            commands.append([g.C(b"WATCH"), g.key()])         # refused inside MULTI
+        else:
+            commands.append(tx_inner(g))
+    x = g.r.random()
+    if x < 0.85:
+        commands.append([g.C(b"EXEC")])
+    elif x < 0.97:
+        commands.append([g.C(b"DISCARD")])
+    else:
+        commands.append([g.C(b"EXEC"), b"x"])
+    op = Op(commands[0], handler=do_multi)
+    op.tx = commands
+    return op
+
+
+def g_watch(g):
+    return Op([g.C(b"WATCH")] + [g.key() for _ in range(g.r.randint(1, 3))])
+
+
+def g_unwatch(g):
+    return simple(g.C(b"UNWATCH"))
+
+
 # ==== Catalogue ========================================================================
 # name (lower case, "cmd|sub" for subcommands) -> (family, weight, generator)
 
@@ -1839,6 +1966,7 @@ _add("keyspace", [("copy", 2), ("move", 1.5), ("rename", 2), ("renamenx", 1.5),
                   ("object|freq", 0.2), ("object|help", 0.1), ("sort", 2), ("sort_ro", 1)])
 _add("server", [("ping", 1), ("echo", 1)])
 _add("errors", [("arity", 3), ("unknown", 1), ("unknown_sub", 0.5)])
+_add("transactions", [("multi", 2), ("watch", 1.5), ("unwatch", 0.3)])
 # Pseudo entries of the errors family: not commands, never probed.
 PSEUDO = {"arity", "unknown", "unknown_sub"}
 ARITY = {}    # command -> arity, read from the reference server's COMMAND INFO
@@ -2016,6 +2144,20 @@ def collect_scan(runner, conn, op, first):
     return None, "SCAN did not finish in 100000 calls"
 
 
+def do_multi(runner, op):
+    """A whole transaction, sent at once to both servers, every reply compared."""
+    wire = b"".join(encode(args) for args in op.tx)
+    for args in op.tx:
+        runner.log(op.no, op.db, args)
+    kr, rr = exchange([(runner.keel, wire, len(op.tx)), (runner.redis, wire, len(op.tx))])
+    for args, k, r in zip(op.tx, kr, rr):
+        runner.verbose(op, k, r)
+        why = check_reply(None, k, r)
+        if why:
+            return ("in the transaction, at %s: %s" % (show_args(args, 40), why), k, r)
+    return None
+
+
 def do_scan(runner, op):
     k, r = runner.both(op)
     if k[0][0] == "-" or r[0][0] == "-":
@@ -2108,7 +2250,7 @@ class Runner:
             done += 1
             if self.logfile:
                 handler = op.handler.__name__ if op.handler else None
-                self.logfile.write(repr((op.name, op.kind, handler, op.args)) + "\n")
+                self.logfile.write(repr((op.name, op.kind, handler, op.tx or op.args)) + "\n")
             if op.handler is None:
                 batch.append(op)
                 if len(batch) < self.opts.batch and done < total:
@@ -2270,7 +2412,7 @@ DUMP_READS = {
 # file instead of the generator; --replay FILE --reduce shrinks it (delta debugging) to a
 # short sequence that still gives a mismatch of the same command, printed for a bug report.
 
-HANDLERS = {f.__name__: f for f in (do_random, do_scan, do_lex, do_numeric)}
+HANDLERS = {f.__name__: f for f in (do_random, do_scan, do_lex, do_numeric, do_multi)}
 
 
 def load_log(path):
@@ -2281,6 +2423,9 @@ def load_log(path):
             if line.strip():
                 name, kind, handler, args = ast.literal_eval(line)
                 op = Op(list(args), kind, HANDLERS[handler] if handler else None)
+                if handler == "do_multi":       # a transaction logs all its commands
+                    op.tx = [list(command) for command in args]
+                    op.args = op.tx[0]
                 op.name = name
                 ops.append(op)
     return ops
@@ -2302,6 +2447,7 @@ class ReplaySource:
         self.i += 1
         op = Op(src.args, src.kind, src.handler)
         op.name = src.name
+        op.tx = src.tx
         op.no = self.i
         op.db = self.db
         if src.name == "select" and src.args[1].isdigit() and int(src.args[1]) < 16:
@@ -2353,7 +2499,13 @@ def reduce_ops(runner, ops, keys):
 # ==== Probing ==========================================================================
 
 
+# Probes that must not change the connection's state (enter MULTI, watch a key).
+PROBE_OVERRIDES = {"multi": [b"MULTI", b"__probe__"], "watch": [b"WATCH"]}
+
+
 def probe_args(name):
+    if name in PROBE_OVERRIDES:
+        return PROBE_OVERRIDES[name]
     if "|" in name:
         cmd, sub = name.split("|")
         args = [cmd.encode(), sub.encode()]
@@ -2425,6 +2577,8 @@ def parse_args(argv):
                    help="comma-separated known keel differences to look past (see KNOWN): " +
                         ",".join(sorted(KNOWN)) + " or all")
     p.add_argument("--log", help="write every operation to this file (for --replay)")
+    p.add_argument("--resp3", action="store_true",
+                   help="switch both connections to RESP3 (HELLO 3) and compare RESP3 replies")
     p.add_argument("--replay", help="run the operations of a --log file instead")
     p.add_argument("--reduce", action="store_true",
                    help="with --replay: shrink the file to a minimal failing sequence")
@@ -2455,6 +2609,8 @@ def parse_args(argv):
         ",".join(o.family_list), o.keys, " --tolerate " + o.tolerate if o.tolerate else "")
     if o.exclude:
         o.rerun += " --exclude " + o.exclude
+    if o.resp3:
+        o.rerun += " --resp3"
     return o
 
 
@@ -2500,8 +2656,9 @@ def main(argv):
         if not os.access(b, os.X_OK):
             print("diff: server binary not executable: %s" % b, file=sys.stderr)
             return 2
-    print("diff: seed %d, %d operations, families %s, %d keys" %
-          (opts.seed, opts.ops, ",".join(opts.family_list), opts.keys))
+    print("diff: seed %d, %d operations, families %s, %d keys%s" %
+          (opts.seed, opts.ops, ",".join(opts.family_list), opts.keys,
+           ", RESP3" if opts.resp3 else ""))
     print("diff: keel %s vs redis %s" % (keel_bin, redis_bin))
     workdir = tempfile.mkdtemp(prefix="keel-diff.")
     servers = [Server("keel", keel_bin, workdir, keel_extra),
@@ -2512,6 +2669,10 @@ def main(argv):
             s.start()
         keel = Conn("keel", servers[0].port)
         redis = Conn("redis", servers[1].port)
+        if opts.resp3:
+            global RESP3_MODE
+            RESP3_MODE = True
+            hello3([keel, redis])
         read_arities(redis)
         excluded = set(x.strip().lower() for x in opts.exclude.split(",") if x.strip())
         candidates = set(n for n, (f, _w, _fn) in CATALOGUE.items()

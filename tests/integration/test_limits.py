@@ -250,3 +250,27 @@ def test_soft_output_limit_closes_after_its_seconds(server_factory):
     assert 2.0 <= elapsed < 4.5, elapsed
     assert good.cmd("PING") == b"PONG"
     hog.close()
+
+
+def test_commands_after_an_overflowing_reply_do_not_run(server_factory):
+    # A reply past the output limit closes the client; what it pipelined after that
+    # command must not run (Redis marks the client close-asap and stops reading).
+    server = server_factory()
+    conn = server.raw()
+    assert conn.call("CONFIG", "SET", "client-output-buffer-limit",
+                     "normal 1000 0 0") == b"+OK\r\n"
+    assert conn.call("RPUSH", "l", "x" * 40_000) == b":1\r\n"
+    conn.send(resp_encode("LRANGE", "l", "0", "-1") + resp_encode("SET", "after", "1"))
+    conn.sock.settimeout(5)
+    received = b""
+    while True:
+        try:
+            data = conn.sock.recv(65536)
+        except ConnectionResetError:
+            break
+        if not data:
+            break
+        received += data
+    assert received == b""
+    other = server.raw()
+    assert other.call("EXISTS", "after") == b":0\r\n"

@@ -69,8 +69,22 @@ COMMANDS = [
     ("PEXPIRETIME", "a"), ("PERSIST", "a"), ("TTL", "a"), ("TTL", "missing"),
     ("EXPIRE", "d", "0"), ("PEXPIRE", "e", "-1"), ("DEL", "a", "c", "missing"),
     ("UNLINK", "f", "l2", "missing"), ("DEL",),
+    # transactions
+    ("WATCH", "tx1", "tx2"), ("MULTI",), ("SET", "tx1", "v"), ("INCR", "txn"),
+    ("LPUSH", "txl", "a"), ("GET", "tx1"), ("INCR", "tx1"), ("EXEC",), ("WATCH", "tx1"),
+    ("SET", "tx1", "w"), ("MULTI",), ("GET", "tx1"), ("EXEC",), ("MULTI",), ("MULTI",),
+    ("WATCH", "x"), ("NOSUCH",), ("GET",), ("EXEC",), ("MULTI",), ("SET", "tx1", "v"),
+    ("DISCARD",), ("EXEC",), ("DISCARD",), ("WATCH", "tx1"), ("UNWATCH",), ("MULTI",),
+    ("EXEC", "x"),
     # errors
     ("NOSUCHCOMMAND", "a", "b"), ("GET",), ("ECHO",), ("PING", "a", "b"),
+    # RESP3 (HELLO) and back to RESP2
+    ("HELLO",), ("HELLO", "3", "SETNAME", "wl"), ("HELLO", "4"), ("HELLO", "3", "x"),
+    ("HSET", "r3h", "f", "v"), ("HGETALL", "r3h"), ("HRANDFIELD", "r3h", "-2", "WITHVALUES"),
+    ("ZADD", "r3z", "1.5", "a", "inf", "b"), ("ZRANGE", "r3z", "0", "-1", "WITHSCORES"),
+    ("ZSCORE", "r3z", "a"), ("ZPOPMIN", "r3z", "1"), ("SADD", "r3s", "a"), ("SMEMBERS", "r3s"),
+    ("GET", "missing"), ("INFO", "keyspace"), ("MEMORY", "DOCTOR"), ("LATENCY", "DOCTOR"),
+    ("CONFIG", "GET", "maxmemory"), ("HELLO", "2", "AUTH", "default", "x"), ("DEL", "r3h"),
 ]
 
 
@@ -174,9 +188,126 @@ def _maxclients_overflow(port: int, maxclients: int) -> None:
     _open_accepted(port, time.monotonic() + 10).close()
 
 
+def _pubsub(port: int) -> None:
+    """SUBSCRIBE/PSUBSCRIBE, fan-out, subscribed mode, PUBSUB, a long (heap) channel name,
+    RESP3 pushes, and subscribers that close while subscribed."""
+    sub, psub, pub = _connect(port), _connect(port), _connect(port)
+    long_name = "c" * 5000
+    sub.send(resp_encode("SUBSCRIBE", "ch1", "ch2", long_name, "ch1"))
+    for _ in range(4):
+        sub.read_reply()
+    sub.call("GET", "x")
+    sub.call("PING")
+    sub.call("PING", "m")
+    psub.send(resp_encode("PSUBSCRIBE", "ch*", "[a-c]*"))
+    for _ in range(2):
+        psub.read_reply()
+    assert pub.call("PUBLISH", "ch1", "hello") == b":3\r\n"
+    for conn, count in ((sub, 1), (psub, 2)):
+        for _ in range(count):
+            conn.read_reply()
+    pub.call("PUBLISH", long_name, "x" * 20000)
+    sub.read_reply()
+    psub.read_reply()
+    for args in (("CHANNELS",), ("CHANNELS", "ch*"), ("NUMSUB", "ch1", "none"), ("NUMPAT",),
+                 ("HELP",), ("SHARDCHANNELS",), ("SHARDNUMSUB", "a"), ("bogus",)):
+        pub.call("PUBSUB", *args)
+    sub.call("UNSUBSCRIBE", "ch1")
+    sub.send(resp_encode("UNSUBSCRIBE"))
+    sub.read_reply()
+    sub.read_reply()
+    sub.call("UNSUBSCRIBE")
+    psub.call("PUNSUBSCRIBE", "ch*")
+    pub.cmd("HELLO", "3")
+    pub.call("SUBSCRIBE", "r3")
+    pub.call("PUBLISH", "r3", "self")
+    pub.read_reply()
+    pub.call("HELLO", "2")
+    sub.call("SUBSCRIBE", "left")
+    sub.close()
+    psub.close()
+    pub.close()
+
+
+def _client_management(port: int) -> None:
+    """CLIENT subcommands, a WRITE pause holding a write, CLIENT REPLY, MONITOR fed by
+    another client, RESET, WAIT and kills."""
+    mon, conn, other = _connect(port), _connect(port), _connect(port)
+    mon.call("MONITOR")
+    for args in (("CLIENT", "ID"), ("CLIENT", "SETNAME", "wl"), ("CLIENT", "GETNAME"),
+                 ("CLIENT", "INFO"), ("CLIENT", "LIST"), ("CLIENT", "LIST", "TYPE", "normal"),
+                 ("CLIENT", "LIST", "ID", "1", "2", "3"), ("CLIENT", "NO-EVICT", "on"),
+                 ("CLIENT", "GETREDIR"), ("CLIENT", "TRACKINGINFO"), ("CLIENT", "HELP"),
+                 ("CLIENT", "UNBLOCK", "1"), ("CLIENT", "KILL", "ID", "999999"),
+                 ("CLIENT", "KILL", "1.2.3.4:5"), ("CLIENT", "SETNAME", "a b"),
+                 ("WAIT", "0", "0"), ("INFO", "clients"), ("SET", "mk", 'a"b\x01\n'),
+                 ("AUTH", "x"), ("CLIENT", "PAUSE", "50", "WRITE")):
+        conn.call(*args)
+    assert other.call("SET", "paused", "v") == b"+OK\r\n"  # held until the pause ends
+    conn.send(resp_encode("CLIENT", "REPLY", "OFF") + resp_encode("PING") +
+              resp_encode("CLIENT", "REPLY", "SKIP") + resp_encode("CLIENT", "REPLY", "ON"))
+    conn.read_reply()
+    conn.send(resp_encode("CLIENT", "REPLY", "SKIP") + resp_encode("PING"))
+    conn.call("RESET")
+    mon.call("GET", "k")
+    mon.call("RESET")
+    other_id = other.cmd("CLIENT", "ID")
+    conn.call("CLIENT", "KILL", "ID", other_id)
+    mon.close()
+    other.close()
+    conn.close()
+
+
+def _wait_blocked(conn: RawConn, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while b"blocked_clients:%d\r\n" % count not in conn.call("INFO", "clients"):
+        assert time.monotonic() < deadline, "clients never blocked"
+        time.sleep(0.005)
+
+
+def _blocking(port: int) -> None:
+    """BLPOP & co.: immediate answers, errors, timeouts, FIFO wake-ups through a BLMOVE
+    chain, a pipeline behind a blocked command, a disconnect while blocked, MULTI."""
+    conn, mover, popper, gone = (_connect(port) for _ in range(4))
+    conn.call("RPUSH", "bl", "x", "y", "z")
+    conn.call("ZADD", "bz", "1", "a", "2", "b", "3", "c")
+    for args in (("BLPOP", "bl", "0"), ("BRPOP", "bl", "0"), ("BLPOP", "none", "0.01"),
+                 ("BRPOPLPUSH", "bl", "bt", "0"), ("BLMOVE", "bt", "bl", "LEFT", "RIGHT", "0"),
+                 ("BLMPOP", "0.01", "2", "none", "bl", "LEFT", "COUNT", "2"),
+                 ("BZPOPMIN", "bz", "0"), ("BZPOPMAX", "bz", "0"),
+                 ("BZMPOP", "0", "1", "bz", "MIN"),
+                 ("BZPOPMIN", "none", "0.01"), ("BLPOP", "bl", "-1"), ("BLPOP", "bl", "x"),
+                 ("BLMPOP", "0", "0", "bl", "LEFT"), ("SET", "bs", "v"), ("BLPOP", "bs", "0"),
+                 ("MULTI",), ("BLPOP", "none", "0"), ("BLMOVE", "none", "x", "LEFT", "LEFT", "0"),
+                 ("EXEC",)):
+        conn.call(*args)
+    mover.send(resp_encode("BLMOVE", "bsrc", "bdst", "LEFT", "LEFT", "0") + resp_encode("PING"))
+    _wait_blocked(conn, 1)
+    popper.send(resp_encode("BLPOP", "bother", "bdst", "5"))
+    _wait_blocked(conn, 2)
+    gone.send(resp_encode("BZPOPMIN", "bz", "bz2", "bz", "100"))
+    _wait_blocked(conn, 3)
+    gone.close()
+    _wait_blocked(conn, 2)
+    conn.call("RPUSH", "bsrc", "v")
+    assert mover.read_reply()[0] == b"$1\r\nv\r\n"
+    assert mover.read_reply()[0] == b"+PONG\r\n"
+    popper.read_reply()
+    popper.send(resp_encode("BZMPOP", "0", "2", "bz2", "bz3", "MAX", "COUNT", "3"))
+    _wait_blocked(conn, 1)
+    conn.call("ZADD", "bz3", "1", "m", "2", "n")
+    popper.read_reply()
+    conn.call("DEL", "bs", "bl", "bt", "bz", "bz3")
+    for each in (conn, mover, popper):
+        each.close()
+
+
 def run_workload(port: int, maxclients: int = None) -> None:
     """Runs everything once. With maxclients, also overflows the client limit."""
     _commands(port)
+    _pubsub(port)
+    _client_management(port)
+    _blocking(port)
     _protocol_errors(port)
     _big_values(port)
     _expiry(port)

@@ -29,6 +29,11 @@ static const char *const pool_names[PLAN_POOL_COUNT] = {
     [PLAN_POOL_ACL_USERS] = "acl_users",
     [PLAN_POOL_ACL_LOG] = "acl_log",
     [PLAN_POOL_SLOWLOG] = "slowlog",
+    [PLAN_POOL_PUBSUB_CHANNELS] = "pubsub_channels",
+    [PLAN_POOL_PUBSUB_PATTERNS] = "pubsub_patterns",
+    [PLAN_POOL_PUBSUB_SUBSCRIPTIONS] = "pubsub_subscriptions",
+    [PLAN_POOL_WATCHED_KEYS] = "watched_keys",
+    [PLAN_POOL_BLOCKING] = "blocking",
     [PLAN_POOL_ALIGNMENT_SLACK] = "alignment_slack",
 };
 
@@ -181,12 +186,64 @@ static void check_linear(const struct config *changed, uint64_t scaled_mask,
 
 #define BIT(pool) ((uint64_t)1 << (pool))
 
+/* The pub/sub pools default to multiples of maxclients (pubsub-*-max 0). */
+#define PUBSUB_BITS \
+    (BIT(PLAN_POOL_PUBSUB_CHANNELS) | BIT(PLAN_POOL_PUBSUB_PATTERNS) | \
+     BIT(PLAN_POOL_PUBSUB_SUBSCRIPTIONS) | WATCH_BITS)
+/* So does the watched-keys pool (watched-keys-max 0). */
+#define WATCH_BITS BIT(PLAN_POOL_WATCHED_KEYS)
+
 Test(plan, linear_in_maxclients) {
     struct config changed = config;
     changed.maxclients *= 2;
-    check_linear(&changed, BIT(PLAN_POOL_CLIENTS) | BIT(PLAN_POOL_INPUT_BUFFERS), 0, 2);
+    check_linear(&changed, BIT(PLAN_POOL_CLIENTS) | BIT(PLAN_POOL_INPUT_BUFFERS) | PUBSUB_BITS |
+                           BIT(PLAN_POOL_BLOCKING),
+                 0, 2);
     changed.maxclients = config.maxclients * 7;
-    check_linear(&changed, BIT(PLAN_POOL_CLIENTS) | BIT(PLAN_POOL_INPUT_BUFFERS), 0, 7);
+    check_linear(&changed, BIT(PLAN_POOL_CLIENTS) | BIT(PLAN_POOL_INPUT_BUFFERS) | PUBSUB_BITS |
+                           BIT(PLAN_POOL_BLOCKING),
+                 0, 7);
+}
+
+Test(plan, linear_in_pubsub_limits) {
+    struct config changed = config;
+    changed.pubsub_channels_max = 1000;
+    changed.pubsub_patterns_max = 100;
+    changed.pubsub_subscriptions_max = 3000;
+    struct config base = changed;
+    struct plan plan;
+    plan_build(&plan, &base);
+    check_plan(&plan);
+    cr_assert_eq(plan.pools[PLAN_POOL_PUBSUB_CHANNELS].count, 1000);
+    cr_assert_eq(plan.pools[PLAN_POOL_PUBSUB_PATTERNS].count, 100);
+    cr_assert_eq(plan.pools[PLAN_POOL_PUBSUB_SUBSCRIPTIONS].count, 3000);
+    changed.pubsub_channels_max *= 3;
+    plan_build(&plan, &changed);
+    cr_assert_eq(plan.pools[PLAN_POOL_PUBSUB_CHANNELS].count, 3000);
+    cr_assert_eq(plan.pools[PLAN_POOL_PUBSUB_PATTERNS].count, 100);
+    /* A configured limit does not follow maxclients. */
+    base.maxclients *= 2;
+    plan_build(&plan, &base);
+    cr_assert_eq(plan.pools[PLAN_POOL_PUBSUB_SUBSCRIPTIONS].count, 3000);
+}
+
+Test(plan, linear_in_watched_keys_max) {
+    struct config changed = config;
+    changed.watched_keys_max = 1000;
+    struct config base = changed;
+    struct plan plan;
+    plan_build(&plan, &base);
+    check_plan(&plan);
+    cr_assert_eq(plan.pools[PLAN_POOL_WATCHED_KEYS].count, 1000);
+    /* 3 x the default (8 per client): only this pool triples. */
+    changed.watched_keys_max = config.maxclients * 8 * 3;
+    check_linear(&changed, WATCH_BITS, 0, 3);
+    /* A configured limit does not follow maxclients; the default is 8 per client. */
+    base.maxclients *= 2;
+    plan_build(&plan, &base);
+    cr_assert_eq(plan.pools[PLAN_POOL_WATCHED_KEYS].count, 1000);
+    plan_build(&plan, &config);
+    cr_assert_eq(plan.pools[PLAN_POOL_WATCHED_KEYS].count, (uint64_t)config.maxclients * 8);
 }
 
 Test(plan, linear_in_acl_users_max) {

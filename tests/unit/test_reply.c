@@ -1,7 +1,8 @@
 /*
  * test_reply.c: unit tests for reply encoding (src/reply.c): the exact bytes
- * of every reply function in RESP2, the RESP3 forms of null, map and set,
- * integer formatting at the int64 limits and error-text sanitising.
+ * of every reply function in RESP2, their RESP3 forms (null, map, set, push,
+ * double, boolean, verbatim text, pair arrays), integer formatting at the
+ * int64 limits and error-text sanitising.
  */
 #include "reply.h"
 
@@ -219,6 +220,87 @@ Test(reply, doubles) {
     EXPECT("$23\r\n1.0000000000000001e+300\r\n");
     reply_double(&reply, 3.0000000000000004);
     EXPECT("$18\r\n3.0000000000000004\r\n");
+}
+
+Test(reply, doubles_resp3) {
+    reply.protocol = 3;
+    reply_double(&reply, 1.5);
+    EXPECT(",1.5\r\n");
+    reply_double(&reply, 0.1);
+    EXPECT(",0.10000000000000001\r\n");
+    reply_double(&reply, INFINITY);
+    EXPECT(",inf\r\n");
+    reply_double(&reply, -INFINITY);
+    EXPECT(",-inf\r\n");
+    reply_double(&reply, 0.0);
+    EXPECT(",0\r\n");
+    reply_double(&reply, 1e300);
+    EXPECT(",1.0000000000000001e+300\r\n");
+    reply_double(&reply, -1.7976931348623157e308);
+    EXPECT(",-1.7976931348623157e+308\r\n");
+    reply_double(&reply, 5e-324);
+    EXPECT(",4.9406564584124654e-324\r\n");
+    /* ZSCAN's scores stay bulk strings in RESP3, as Redis's. */
+    reply_double_bulk(&reply, 0.1);
+    EXPECT("$19\r\n0.10000000000000001\r\n");
+    reply_double_bulk(&reply, -INFINITY);
+    EXPECT("$4\r\n-inf\r\n");
+    reply.protocol = 2;
+    reply_double_bulk(&reply, 2.5);
+    EXPECT("$3\r\n2.5\r\n");
+}
+
+Test(reply, push_bool_verbatim) {
+    reply_push(&reply, 3);
+    EXPECT("*3\r\n");
+    reply_bool(&reply, true);
+    EXPECT(":1\r\n");
+    reply_bool(&reply, false);
+    EXPECT(":0\r\n");
+    reply_verbatim(&reply, "a\r\nb", 4, "txt");
+    EXPECT("$4\r\na\r\nb\r\n");
+    reply_verbatim(&reply, "", 0, "txt");
+    EXPECT("$0\r\n\r\n");
+    reply.protocol = 3;
+    reply_push(&reply, 3);
+    EXPECT(">3\r\n");
+    reply_push(&reply, 0);
+    EXPECT(">0\r\n");
+    reply_bool(&reply, true);
+    EXPECT("#t\r\n");
+    reply_bool(&reply, false);
+    EXPECT("#f\r\n");
+    reply_verbatim(&reply, "a\r\nb", 4, "txt");
+    EXPECT("=8\r\ntxt:a\r\nb\r\n");
+    reply_verbatim(&reply, "", 0, "mkd");
+    EXPECT("=4\r\nmkd:\r\n");
+    reply_verbatim_header(&reply, 10, "txt");
+    reply_raw(&reply, "0123456789", 10);
+    reply_bulk_trailer(&reply);
+    EXPECT("=14\r\ntxt:0123456789\r\n");
+}
+
+Test(reply, pair_arrays) {
+    /* RESP2: one flat array; RESP3: an array of two-element arrays. */
+    reply_pair_array(&reply, 2);
+    for (uint32_t index = 0; index < 2; index++) {
+        reply_pair(&reply);
+        reply_bulk_cstr(&reply, index == 0 ? "a" : "b");
+        reply_double(&reply, index == 0 ? 1.5 : 2.0);
+    }
+    EXPECT("*4\r\n$1\r\na\r\n$3\r\n1.5\r\n$1\r\nb\r\n$1\r\n2\r\n");
+    reply_pair_array(&reply, 0);
+    EXPECT("*0\r\n");
+    reply.protocol = 3;
+    reply_pair_array(&reply, 2);
+    for (uint32_t index = 0; index < 2; index++) {
+        reply_pair(&reply);
+        reply_bulk_cstr(&reply, index == 0 ? "a" : "b");
+        reply_double(&reply, index == 0 ? 1.5 : 2.0);
+    }
+    EXPECT("*2\r\n*2\r\n$1\r\na\r\n,1.5\r\n*2\r\n$1\r\nb\r\n,2\r\n");
+    reply_pair_array(&reply, 0);
+    EXPECT("*0\r\n");
 }
 
 Test(reply, format_int64) {
