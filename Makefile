@@ -76,7 +76,7 @@ $(BUILD_DIR)/tests/no_io_uring: tests/tools/no_io_uring.c
 FUZZ_DIR := build/fuzz
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=all -DKEEL_VERIFY
-fuzz: $(FUZZ_DIR)/fuzz_resp
+fuzz: $(FUZZ_DIR)/fuzz_resp $(FUZZ_DIR)/fuzz_command
 
 $(FUZZ_DIR)/fuzz_resp: tests/fuzz/fuzz_resp.c src/resp.c src/base.c src/resp.h src/base.h
 	@mkdir -p $(dir $@)
@@ -86,6 +86,27 @@ $(FUZZ_DIR)/fuzz_resp: tests/fuzz/fuzz_resp.c src/resp.c src/base.c src/resp.h s
 $(FUZZ_DIR)/fuzz_resp_canary: tests/fuzz/fuzz_resp.c src/resp.c src/base.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -DKEEL_FUZZ_CANARY -o $@ tests/fuzz/fuzz_resp.c src/resp.c src/base.c
+
+# The whole command path in process (tests/fuzz/fuzz_command.c): every module but main.c
+# (the harness includes it for its startup steps), instrumented for coverage. The clock is
+# frozen by renaming clock_gettime in server.c; dispatch and the data-heap allocators are
+# wrapped at link time (the per-command oracles, fault injection).
+FUZZ_OBJ_DIR := $(FUZZ_DIR)/obj
+FUZZ_OBJ_FLAGS := $(filter-out -fsanitize=%,$(FUZZ_FLAGS)) \
+                  -fsanitize=fuzzer-no-link,address,undefined -DKEEL_NO_ALLOCATION_WATCH -MMD -MP
+FUZZ_COMMAND_OBJECTS := $(patsubst src/%.c,$(FUZZ_OBJ_DIR)/%.o,$(filter-out src/main.c,$(SOURCES)))
+$(FUZZ_OBJ_DIR)/server.o: FUZZ_OBJ_EXTRA := -Dclock_gettime=fuzz_clock_gettime
+
+$(FUZZ_OBJ_DIR)/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_OBJ_FLAGS) $(FUZZ_OBJ_EXTRA) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_command: tests/fuzz/fuzz_command.c src/main.c $(FUZZ_COMMAND_OBJECTS)
+	clang $(FUZZ_FLAGS) -DKEEL_NO_ALLOCATION_WATCH -MMD -MP -o $@ tests/fuzz/fuzz_command.c \
+		$(FUZZ_COMMAND_OBJECTS) -Wl,--wrap=commands_dispatch -Wl,--wrap=heap_alloc \
+		-Wl,--wrap=heap_alloc_movable $(LIBS)
+
+-include $(FUZZ_COMMAND_OBJECTS:.o=.d) $(FUZZ_DIR)/fuzz_command.d
 
 deps:
 	@scripts/deps.sh
