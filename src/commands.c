@@ -159,16 +159,16 @@ static uint64_t command_incoming_size(const struct client *client) {
  */
 /*
  * In a small budget the pages can run out before used_memory reaches maxmemory
- * (each size class in use holds a partly used slab). When no page is free and
- * compaction has nothing to move, an evicting policy makes room for a write by
+ * (each size class in use holds a partly used slab). When no page is free even
+ * after the compaction step, an evicting policy makes room for a write by
  * evicting a little (the command's arguments, at least 4 KiB), so it is not
  * refused while Redis would have evicted.
  */
 static void command_evict_for_pages(const struct command *command, uint64_t incoming) {
     if ((command->flags & CMD_DENYOOM) == 0 ||
         server.config.maxmemory_policy == POLICY_NOEVICTION ||
-        server.heap.free_page_count > 0 || heap_compaction_wanted(&server.heap)) {
-        return;
+        server.heap.free_page_count > 0) {
+        return; /* (compaction, which runs first, found nothing to move or not enough) */
     }
     uint64_t room = MAX(incoming, (uint64_t)4096);
     if (server.heap.used_size > room) {
