@@ -159,18 +159,20 @@ static uint64_t command_incoming_size(const struct client *client) {
  */
 /*
  * In a small budget the pages can run out before used_memory reaches maxmemory
- * (each size class in use holds a partly used slab). When no page is free even
- * after the compaction step, an evicting policy makes room for a write by
- * evicting a little (the command's arguments, at least 4 KiB), so it is not
- * refused while Redis would have evicted.
+ * (each size class in use holds a partly used slab). When free pages are below
+ * the compaction watermark even after the compaction step, an evicting policy
+ * makes room before a write by evicting a little (the command's arguments, at
+ * least 4 KiB or 1/256 of maxmemory): the holes let compaction give pages
+ * back, so the write is not refused where Redis would have evicted.
  */
 static void command_evict_for_pages(const struct command *command, uint64_t incoming) {
     if ((command->flags & CMD_DENYOOM) == 0 ||
         server.config.maxmemory_policy == POLICY_NOEVICTION ||
-        server.heap.free_page_count > 0) {
+        server.heap.free_page_count >= server.heap.compact_free_pages_min) {
         return; /* (compaction, which runs first, found nothing to move or not enough) */
     }
-    uint64_t room = MAX(incoming, (uint64_t)4096);
+    /* Enough holes for compaction to gather pages from, over a few writes. */
+    uint64_t room = MAX(incoming, MAX((uint64_t)4096, server.config.maxmemory / 256));
     if (server.heap.used_size > room) {
         evict_until(&server.keyspace, server.config.maxmemory_policy,
                     server.config.maxmemory_samples, server.heap.used_size - room, 0);
