@@ -13,7 +13,6 @@
 #include "commands.h"
 
 #define HELLO_SERVER_NAME "redis"
-#define HELLO_SERVER_VERSION "7.0.15" /* INFO's redis_version (cmd_info.c) */
 
 static const char ERROR_HELLO_NOAUTH[] =
     "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
@@ -83,7 +82,7 @@ void cmd_hello(struct client *client) {
     ASSERT(reply->protocol == 2 || reply->protocol == 3);
     reply_map(reply, 7);
     hello_field(reply, "server", HELLO_SERVER_NAME);
-    hello_field(reply, "version", HELLO_SERVER_VERSION);
+    hello_field(reply, "version", REDIS_COMPATIBLE_VERSION);
     reply_bulk_cstr(reply, "proto");
     reply_integer(reply, (int64_t)reply->protocol);
     reply_bulk_cstr(reply, "id");

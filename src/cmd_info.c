@@ -25,7 +25,6 @@
 #define INFO_LINE_SIZE_MAX 512u          /* one line of a streamed section */
 #define INFO_SECTIONS_MAX 16u
 #define KEEL_VERSION "0.1.0"
-#define REDIS_COMPATIBLE_VERSION "7.0.15"
 
 /*
  * Where a section's text goes: the buffer `data`, or (data NULL) nowhere but

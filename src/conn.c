@@ -529,12 +529,10 @@ static void client_command_done(struct client *client) {
 static void client_run_command(struct client *client) {
     ASSERT(client->argv.count > 0);
     client->last_interaction_ms = server.now_ms;
-    uint64_t errors_before = client->reply.error_count;
     commands_dispatch(client);
     if (UNLIKELY(client->postponed)) {
         return; /* CLIENT PAUSE holds it in argv: it runs again at the pause's end */
     }
-    server.stats.error_replies += client->reply.error_count - errors_before;
     server.stats.commands_processed++;
     client->commands_processed++;
     if (UNLIKELY(blocking_client_blocked(&blocking_global, client->slot_index))) {

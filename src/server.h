@@ -29,6 +29,8 @@
 #define CLIENT_UNAUTHENTICATED_OUTPUT_MAX 1024u /* output cap before the first AUTH */
 #define CLIENT_ADDRESS_SIZE_MAX 64u
 #define CLIENT_NONE UINT32_MAX
+/* The Redis version keel answers as (INFO redis_version, HELLO's version). */
+#define REDIS_COMPATIBLE_VERSION "7.0.15"
 
 enum client_state {
     CLIENT_FREE = 0,
@@ -116,7 +118,6 @@ struct server_stats {
     uint64_t net_output_bytes;
     uint64_t output_limit_disconnections;
     uint64_t query_limit_disconnections;
-    uint64_t error_replies;
     uint64_t backpressure_pauses;
 };
 
