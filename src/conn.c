@@ -92,6 +92,72 @@ static void client_queue(struct client *client) {
     server.ready_tail = client->slot_index;
 }
 
+/*
+ * The pool-wait list: clients whose next command is parsed (argv holds it) but
+ * held back because the pool is low and more of their commands are pipelined
+ * behind it. Such a client holds no output, so no send completion would bring
+ * it back: the loop wakes the list, oldest first, once the pool recovers.
+ */
+static void pool_wait_add(struct client *client) {
+    ASSERT(!client->pool_waiting);
+    ASSERT(client->argv.count > 0);
+    client->pool_waiting = true;
+    client->pool_wait_prev = server.pool_wait_tail;
+    client->pool_wait_next = CLIENT_NONE;
+    if (server.pool_wait_tail == CLIENT_NONE) {
+        server.pool_wait_head = client->slot_index;
+    } else {
+        server.clients[server.pool_wait_tail].pool_wait_next = client->slot_index;
+    }
+    server.pool_wait_tail = client->slot_index;
+}
+
+static void pool_wait_remove(struct client *client) {
+    ASSERT(client->pool_waiting);
+    if (client->pool_wait_prev == CLIENT_NONE) {
+        ASSERT(server.pool_wait_head == client->slot_index);
+        server.pool_wait_head = client->pool_wait_next;
+    } else {
+        server.clients[client->pool_wait_prev].pool_wait_next = client->pool_wait_next;
+    }
+    if (client->pool_wait_next == CLIENT_NONE) {
+        ASSERT(server.pool_wait_tail == client->slot_index);
+        server.pool_wait_tail = client->pool_wait_prev;
+    } else {
+        server.clients[client->pool_wait_next].pool_wait_prev = client->pool_wait_prev;
+    }
+    client->pool_waiting = false;
+}
+
+/*
+ * While the pool is low, a client that holds no output may still run a command:
+ * the reserve serves request-response clients. A command with more pipelined
+ * behind it runs only when the client has shown it reads (its last reply was
+ * all sent) or while at least half the reserve is free (one reply as a probe);
+ * otherwise a crowd of pipelining non-readers, one reply each, would take the
+ * reserve from everyone else.
+ */
+static bool pool_wait_needed(const struct client *client) {
+    if (!backpressure_active() || client->parser.cursor == client->input_end ||
+        client->reply_drained) {
+        return false;
+    }
+    ASSERT(output_empty(&client->output));
+    return server.output_pool.free_count < backpressure_low_chunks() / 2;
+}
+
+/* Puts waiting clients back on the ready list while the pool has room, oldest first. */
+static void server_wake_pool_waiters(void) {
+    for (uint32_t woken = 0; woken < server.client_count; woken++) {
+        if (server.pool_wait_head == CLIENT_NONE || backpressure_active()) {
+            return;
+        }
+        struct client *client = &server.clients[server.pool_wait_head];
+        pool_wait_remove(client);
+        client_queue(client);
+    }
+}
+
 /* ==== Opening and closing ==== */
 
 static void client_describe_peer(struct client *client) {
@@ -223,6 +289,9 @@ static void client_open(int fd) {
     client->command_discarding = false;
     client->big_arg_active = false;
     client->paused = false;
+    client->pool_held = false;
+    client->pool_waiting = false;
+    client->reply_drained = false;
     client->db_index = 0;
     client->db = &server.keyspace.dbs[0];
     client->input = client->input_fixed;
@@ -273,6 +342,10 @@ static void client_release(struct client *client) {
     client_release_argv(client);
     multi_client_release(client); /* the queue and the watched keys */
     clientcmd_client_release(client); /* the monitor list, a command held by a pause */
+    if (client->pool_waiting) {
+        pool_wait_remove(client);
+    }
+    client->pool_held = false;
     if (client->big_arg != NULL) {
         heap_free(&server.heap, client->big_arg);
         client->big_arg = NULL;
@@ -529,6 +602,7 @@ static void client_command_done(struct client *client) {
 static void client_run_command(struct client *client) {
     ASSERT(client->argv.count > 0);
     client->last_interaction_ms = server.now_ms;
+    client->reply_drained = false;
     commands_dispatch(client);
     if (UNLIKELY(client->postponed)) {
         return; /* CLIENT PAUSE holds it in argv: it runs again at the pause's end */
@@ -548,6 +622,46 @@ static bool client_rerun_held(struct client *client) {
     return client->postponed;
 }
 
+/* A command held back by a low pool runs once the pool has recovered; false while held. */
+static bool client_resume_held_for_pool(struct client *client) {
+    ASSERT(client->pool_held);
+    ASSERT(client->argv.count > 0);
+    /* Its output may have grown meanwhile (a subscriber's messages): that is fine. */
+    if (backpressure_active()) {
+        if (!client->pool_waiting) {
+            pool_wait_add(client);
+        }
+        return false;
+    }
+    if (client->pool_waiting) {
+        pool_wait_remove(client);
+    }
+    client->pool_held = false;
+    client_run_command(client);
+    return true;
+}
+
+/* Holds a parsed command back when the pool is low (pool_wait_needed); true if held. */
+static bool client_hold_for_pool(struct client *client) {
+    if (!pool_wait_needed(client)) {
+        return false;
+    }
+    client->pool_held = true;
+    pool_wait_add(client);
+    server.stats.backpressure_pauses++;
+    return true;
+}
+
+/* A command is incomplete: close past the query limit, else make room for the rest. */
+static void client_await_input(struct client *client) {
+    if (client->command_size + (client->input_end - client->parser.command_start) >
+        server.config.client_query_buffer_limit) {
+        client_query_limit_close(client);
+        return;
+    }
+    client_make_room(client);
+}
+
 /* Parses and runs buffered commands. Returns true when all input was consumed. */
 static bool client_process_input(struct client *client) {
     struct resp_limits limits = {
@@ -556,17 +670,14 @@ static bool client_process_input(struct client *client) {
         .authenticated = client->authenticated,
     };
     client->paused = false;
-    /* One clock reading serves this client's batch of commands: expiry and LRU
-     * decisions in it see the same "now" (a batch runs in well under a millisecond). */
+    /* One clock reading serves the batch: expiry and LRU decisions see one "now". */
     int64_t now_us = clock_now_us();
     server.keyspace.now_ms = now_us / 1000;
     server.keyspace.lru_clock = (uint32_t)(now_us / 1000000) & ITEM_LRU_MASK;
     for (uint32_t round = 0; round < CLIENT_COMMANDS_PER_TURN_MAX * 4; round++) {
-        if (client->state != CLIENT_OPEN || client->big_arg_active) {
+        /* Overflowed: closed at its next step; nothing more runs (Redis's CLOSE_ASAP). */
+        if (client->state != CLIENT_OPEN || client->big_arg_active || client->output.overflowed) {
             return true;
-        }
-        if (client->output.overflowed) {
-            return true; /* closed at its next step; nothing more runs (Redis's CLOSE_ASAP) */
         }
         if (round >= CLIENT_COMMANDS_PER_TURN_MAX ||
             blocking_client_blocked(&blocking_global, client->slot_index)) {
@@ -584,22 +695,26 @@ static bool client_process_input(struct client *client) {
             server.stats.backpressure_pauses++;
             return false;
         }
+        if (UNLIKELY(client->pool_held)) {
+            if (!client_resume_held_for_pool(client)) {
+                return false;
+            }
+            continue; /* the state checks above again: it may have blocked or closed */
+        }
         limits.authenticated = client->authenticated;
         enum resp_status status = resp_parse(&client->parser, client->input, client->input_end,
                                              &client->argv, &limits);
         switch (status) {
         case RESP_COMMAND:
+            if (UNLIKELY(client_hold_for_pool(client))) {
+                return false;
+            }
             client_run_command(client);
             break;
         case RESP_EMPTY:
             break;
         case RESP_AGAIN:
-            if (client->command_size + (client->input_end - client->parser.command_start) >
-                server.config.client_query_buffer_limit) {
-                client_query_limit_close(client);
-                return true;
-            }
-            client_make_room(client);
+            client_await_input(client);
             return true;
         case RESP_ERROR:
             client_protocol_error(client);
@@ -671,6 +786,7 @@ static void client_on_send(struct client *client, int32_t result) {
     ASSERT((uint64_t)result <= client->send_size);
     output_consume(&server.output_pool, &client->output, (uint64_t)result);
     server.stats.net_output_bytes += (uint64_t)result;
+    client->reply_drained = output_empty(&client->output);
 }
 
 static void server_on_completion(const struct io_completion *completion) {
@@ -823,9 +939,11 @@ static enum client_next client_step(struct client *client) {
     }
     if (client->has_input) {
         /* A paused client holds output, so a send is in flight: its completion
-         * brings the client back, and its input runs once the pool recovers. */
+         * brings the client back, and its input runs once the pool recovers. A
+         * client holding a command for the pool is woken from the pool-wait list. */
         ASSERT(!client->paused || client->send_in_flight);
-        return client->paused ? CLIENT_NEXT_WAIT : CLIENT_NEXT_READY;
+        ASSERT(!client->pool_held || client->pool_waiting || client->paused);
+        return client->paused || client->pool_held ? CLIENT_NEXT_WAIT : CLIENT_NEXT_READY;
     }
     if (!client->recv_in_flight) {
         client_post_recv(client);
@@ -890,8 +1008,10 @@ static void server_check_clients(void) {
             continue;
         }
         if (timeout_ms == 0 || pubsub_client_subscribed(client) || client->monitor ||
-            client->postponed) {
-            continue; /* subscribers, monitors, paused commands: never idle-closed (Redis) */
+            client->postponed || client->pool_held) {
+            /* Subscribers, monitors, paused commands: never idle-closed (Redis); nor a
+             * client whose commands wait for the output pool. */
+            continue;
         }
         if ((uint64_t)(server.now_ms - client->last_interaction_ms) > timeout_ms) {
             server_log(LOG_VERBOSE, "Closing idle client");
@@ -936,6 +1056,7 @@ void server_run(void) {
             server_on_completion(&server.completions[index]);
         }
         blocking_expire(server.now_ms); /* timed-out blocked clients answer and resume */
+        server_wake_pool_waiters();
         server_step_ready_clients();
         if (heap_compaction_wanted(&server.heap)) {
             db_compact_step(&server.keyspace, DB_COMPACT_MOVES_PER_TURN);
@@ -1067,7 +1188,8 @@ static void conn_fuzz_step(struct client *client) {
         /* More than a turn's worth of commands runs on (the loop would revisit it);
          * a paused client waits for the caller to drain its output. */
         if (client->state != CLIENT_OPEN || !client->has_input || client->paused ||
-            client->postponed || blocking_client_blocked(&blocking_global, client->slot_index)) {
+            client->pool_held || client->postponed ||
+            blocking_client_blocked(&blocking_global, client->slot_index)) {
             return;
         }
     }

@@ -70,6 +70,8 @@ static void server_init_memory(void) {
                              server.config.requirepass_size);
     server.ready_head = CLIENT_NONE;
     server.ready_tail = CLIENT_NONE;
+    server.pool_wait_head = CLIENT_NONE;
+    server.pool_wait_tail = CLIENT_NONE;
     ASSERT(server.arena.used_size <= server.arena.size);
 }
 

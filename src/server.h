@@ -56,6 +56,11 @@ struct client {
     bool command_discarding;      /* a big argument had no room: answer -OOM */
     bool big_arg_active;          /* receiving a big argument straight into big_arg */
     bool paused;                  /* input waits for the output pool to drain */
+    bool pool_held;               /* argv holds a pipelined command held back by backpressure */
+    bool pool_waiting;            /* on the pool-wait list (woken when the pool recovers) */
+    bool reply_drained;           /* all output was sent since its last command ran */
+    uint32_t pool_wait_prev;      /* pool-wait list links (valid while pool_waiting) */
+    uint32_t pool_wait_next;
     uint32_t db_index;
     struct db *db;
     /* The ACL user: valid while acl_client_id == id, else `default` (see acl_client_begin). */
@@ -157,6 +162,8 @@ struct server {
     uint32_t untouched_client_index; /* slots from here on were never used */
     uint32_t ready_head;          /* clients to revisit at the end of this turn */
     uint32_t ready_tail;
+    uint32_t pool_wait_head;      /* clients holding a command until the output pool recovers */
+    uint32_t pool_wait_tail;
     uint32_t connected_count;
     struct io_completion *completions;
     uint8_t *discard_buffer;      /* recv target for bytes of a refused big argument */
