@@ -78,16 +78,47 @@ static uint64_t slab_size(const struct heap_class *class) {
 
 /* ==== Size classes ==== */
 
-static void class_add(struct heap *heap, uint32_t object_size) {
-    ASSERT(heap->class_count < HEAP_CLASS_COUNT_MAX);
-    ASSERT(object_size % HEAP_ALIGNMENT == 0);
-    /* The fewest pages whose tail (the bytes no whole object fits in) is under 1/8. */
+/* The fewest pages whose tail (the bytes no whole object fits in) is under 1/8. */
+static uint32_t class_slab_pages(uint32_t object_size) {
+    ASSERT(object_size > 0);
     uint32_t slab_pages = 1;
     while (((uint64_t)slab_pages * HEAP_PAGE_SIZE % object_size) * HEAP_SLAB_TAIL_FRACTION >=
            (uint64_t)slab_pages * HEAP_PAGE_SIZE) {
         slab_pages++;
         ASSERT(slab_pages <= HEAP_SLAB_PAGES_MAX);
     }
+    return slab_pages;
+}
+
+/* The class after `size`: 8 bytes apart up to 128, then at most 1/8 apart. */
+static uint32_t class_size_next(uint32_t size) {
+    ASSERT(size < HEAP_CLASS_SIZE_MAX);
+    if (size < HEAP_CLASS_LINEAR_SIZE_MAX) {
+        return size + HEAP_ALIGNMENT;
+    }
+    /* Rounding down keeps each step at most 1/8 of the previous size. */
+    uint32_t next = (size + size / 8u) / HEAP_ALIGNMENT * HEAP_ALIGNMENT;
+    ASSERT(next > size);
+    return MIN(next, HEAP_CLASS_SIZE_MAX);
+}
+
+uint32_t heap_partial_slab_pages(uint32_t object_size_max) {
+    ASSERT(object_size_max <= HEAP_CLASS_SIZE_MAX);
+    uint32_t pages = 0;
+    for (uint32_t size = HEAP_ALIGNMENT; size <= object_size_max; size = class_size_next(size)) {
+        pages += class_slab_pages(size);
+        if (size == HEAP_CLASS_SIZE_MAX) {
+            break;
+        }
+    }
+    ASSERT(pages > 0);
+    return pages;
+}
+
+static void class_add(struct heap *heap, uint32_t object_size) {
+    ASSERT(heap->class_count < HEAP_CLASS_COUNT_MAX);
+    ASSERT(object_size % HEAP_ALIGNMENT == 0);
+    uint32_t slab_pages = class_slab_pages(object_size);
     struct heap_class *class = &heap->classes[heap->class_count];
     class->object_size = object_size;
     class->slab_pages = slab_pages;
@@ -106,16 +137,12 @@ static void class_add(struct heap *heap, uint32_t object_size) {
 static void classes_init(struct heap *heap) {
     heap->class_count = 0;
     uint32_t size = HEAP_ALIGNMENT;
-    for (; size <= HEAP_CLASS_LINEAR_SIZE_MAX; size += HEAP_ALIGNMENT) {
+    for (uint32_t round = 0; round < HEAP_CLASS_COUNT_MAX; round++) {
         class_add(heap, size);
-    }
-    size = HEAP_CLASS_LINEAR_SIZE_MAX;
-    while (size < HEAP_CLASS_SIZE_MAX) {
-        /* Rounding down keeps each step at most 1/8 of the previous size. */
-        uint32_t next = (size + size / 8u) / HEAP_ALIGNMENT * HEAP_ALIGNMENT;
-        ASSERT(next > size);
-        size = MIN(next, HEAP_CLASS_SIZE_MAX);
-        class_add(heap, size);
+        if (size == HEAP_CLASS_SIZE_MAX) {
+            break;
+        }
+        size = class_size_next(size);
     }
     ASSERT(heap->class_count <= HEAP_CLASS_COUNT_MAX);
     ASSERT(heap->classes[heap->class_count - 1].object_size == HEAP_CLASS_SIZE_MAX);

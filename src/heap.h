@@ -124,6 +124,10 @@ struct heap {
 /* Bytes of descriptor table the heap needs for `page_count` pages. */
 uint64_t heap_descriptor_size(uint32_t page_count);
 
+/* Pages of one slab of every class up to object_size_max: what partly used
+ * slabs (one per class) can hold beyond their objects. */
+uint32_t heap_partial_slab_pages(uint32_t object_size_max);
+
 /*
  * `pages` must be HEAP_PAGE_SIZE-aligned and hold page_count pages; `descriptors`
  * must hold heap_descriptor_size(page_count) bytes. Neither is touched except

@@ -26,7 +26,9 @@ static void plan_add(struct plan *plan, const char *name, uint64_t count, uint64
 }
 
 uint64_t plan_heap_size(uint64_t maxmemory) {
-    return maxmemory + maxmemory / PLAN_HEAP_SLACK_FRACTION;
+    uint64_t partial_slabs = (uint64_t)heap_partial_slab_pages(PLAN_PARTIAL_SLAB_SIZE_MAX) *
+                             HEAP_PAGE_SIZE;
+    return maxmemory + maxmemory / PLAN_HEAP_SLACK_FRACTION + partial_slabs;
 }
 
 uint32_t plan_socket_count(const struct config *config) {
@@ -38,7 +40,9 @@ void plan_build(struct plan *plan, const struct config *config) {
     memset(plan, 0, sizeof(*plan));
     /* maxmemory bounds the bytes of live objects (used_memory); the pages that hold them
      * also hold the unused tails of slabs, so the heap gets an eighth more pages: what size
-     * classes spaced 12.5% apart can waste. */
+     * classes spaced 12.5% apart can waste. And the free slots of partly used slabs: one
+     * slab of each small class, which compaction cannot empty when it holds collection
+     * nodes (without it an 8 MB budget with a few collections refused writes at 85%). */
     uint64_t heap_size = plan_heap_size(config->maxmemory);
     plan->heap_page_count = (uint32_t)((heap_size + HEAP_PAGE_SIZE - 1) / HEAP_PAGE_SIZE);
     plan->output_chunk_count = (uint32_t)MAX(2, config->output_pool_size / OUTPUT_CHUNK_SIZE);

@@ -34,8 +34,11 @@ enum plan_pool_index {
 /* Descriptors beyond maxclients the io backend tracks (listeners, log, epoll, ...). */
 #define PLAN_EXTRA_SOCKETS 64u
 
-/* The data heap holds maxmemory of live objects plus 1/8 for size-class waste. */
+/* The data heap holds maxmemory of live objects plus 1/8 for size-class waste, plus
+ * one slab of every class up to PLAN_PARTIAL_SLAB_SIZE_MAX (the single-page classes) for
+ * partly used slabs: 52 pages, 3.25 MiB of address space, touched only when used. */
 #define PLAN_HEAP_SLACK_FRACTION 8u
+#define PLAN_PARTIAL_SLAB_SIZE_MAX ((uint32_t)8192)
 uint64_t plan_heap_size(uint64_t maxmemory);
 
 void plan_build(struct plan *plan, const struct config *config);

@@ -94,6 +94,24 @@ def resp_encode(*args) -> bytes:
     return b"".join(out)
 
 
+def fill_pages_past_the_limit(conn, names) -> list:
+    """keel: once used_memory is past maxmemory, denyoom commands are refused but RENAME
+    (not denyoom, as in Redis) still allocates. Renames keys of `names` to 3 KB longer names
+    until the heap's pages run out (-OOM from the allocator); returns the names now held."""
+    oom = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
+    held = list(names)
+    assert held, "nothing to rename"
+    for _round in range(1000):
+        for index, name in enumerate(held):
+            longer = name + ":" + "g" * 3000
+            reply = conn.call("RENAME", name, longer)
+            if reply == oom:
+                return held
+            assert reply == b"+OK\r\n", reply
+            held[index] = longer
+    raise AssertionError("the heap's pages never ran out")
+
+
 class RespError(Exception):
     """An error reply (`-...`), message without the leading '-'."""
 

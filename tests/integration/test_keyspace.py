@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import resp_encode
+from conftest import fill_pages_past_the_limit, resp_encode
 
 WRONG_ARGS = "-ERR wrong number of arguments for '{}' command\r\n"
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
@@ -879,7 +879,7 @@ def test_sort_counts_lookups(r, raw):
 # ==== Out of memory (keel only: Redis has no fixed heap) ====
 
 def _fill_heap(conn):
-    """SETs values of shrinking sizes until even small ones fail; returns the keys."""
+    """SETs values of shrinking sizes until even small ones are refused; returns the keys."""
     keys = []
     for size in (65536, 8192, 1024, 128, 16):
         for number in range(100000):
@@ -898,7 +898,11 @@ def test_oom_leaves_the_dataset_unchanged(server_factory):
     conn = server.raw()
     conn.call("RPUSH", "list", *[f"element{number}" for number in range(2000)])
     conn.call("SET", "s", "value", "EX", "1000")
-    keys = _fill_heap(conn)
+    small = [f"small:{n}" for n in range(2000)]
+    conn.call("MSET", *[part for name in small for part in (name, "v")])
+    # Refused at maxmemory, then renames of the small keys to 3 KB names (RENAME is not
+    # denyoom) take the heap's last pages in the class the RENAME below needs.
+    keys = _fill_heap(conn) + fill_pages_past_the_limit(conn, small)
     assert len(keys) > 10
     long_name = "n" * 3000
     assert conn.call("RENAME", "s", long_name) == OOM

@@ -726,13 +726,20 @@ OOM = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
 
 @pytest.mark.keel_only
 def test_list_writes_without_room_change_nothing(server_factory):
-    conn = server_factory("--maxmemory", "10mb").raw(timeout=30)
-    element = b"e" * (3 * 1024 * 1024)
+    conn = server_factory("--maxmemory", "20mb").raw(timeout=30)
+    element = b"e" * (8 * 1024 * 1024)
     assert conn.call("RPUSH", "s", "a", element) == b":2\r\n"
     assert conn.call("RPUSH", "l", "x", "y") == b":2\r\n"
-    # 6.5 MB of 10 MB in use: no room left for another 3 MB run of 64 KiB pages.
-    assert conn.call("SET", "filler", b"f" * (3584 * 1024)) == b"+OK\r\n"
-    # Each of these needs a second copy of the 3 MB element, or a new 3 MB one.
+    # 19 MB of 20 MB in use: writes are still allowed, but the heap's free pages (the
+    # eighth for slab tails and one slab per small class, about 6.75 MB) cannot hold
+    # another 8 MB run.
+    fillers = [f"filler:{n}" for n in range(11)]
+    for name in fillers:  # 1 MB each: they fit between the runs the element left
+        assert conn.call("SET", name, b"f" * (1024 * 1024)) == b"+OK\r\n"
+    memory = conn.cmd("INFO", "memory").decode()
+    free_pages = int(memory.split("heap_pages_free:")[1].split()[0])
+    assert free_pages * 65536 < len(element)
+    # Each of these needs a second copy of the 8 MB element, or a new 8 MB one.
     assert conn.call("LMOVE", "s", "t", "RIGHT", "LEFT") == OOM
     assert conn.call("LMOVE", "s", "l", "RIGHT", "RIGHT") == OOM
     assert conn.call("LMOVE", "s", "s", "RIGHT", "LEFT") == OOM
@@ -741,13 +748,13 @@ def test_list_writes_without_room_change_nothing(server_factory):
     assert conn.call("LRANGE", "l", "0", "-1") == array("x", "y")
     assert conn.call("LINDEX", "s", "-1") == bulk(element)
     assert conn.call("LLEN", "s") == b":2\r\n"
-    big = b"b" * (2 * 1024 * 1024)
+    big = b"b" * (8 * 1024 * 1024)
     assert conn.call("LSET", "l", "0", big) == OOM
     assert conn.call("LINSERT", "l", "BEFORE", "y", big) == OOM
     assert conn.call("RPUSHX", "l", big) == OOM
     assert conn.call("LRANGE", "l", "0", "-1") == array("x", "y")
     # Removing the filler makes room: the same moves succeed.
-    assert conn.call("DEL", "filler") == b":1\r\n"
+    assert conn.call("DEL", *fillers) == b":11\r\n"
     assert conn.call("LMOVE", "s", "t", "RIGHT", "LEFT") == bulk(element)
     assert conn.call("LRANGE", "s", "0", "-1") == array("a")
     assert conn.call("LINDEX", "t", "0") == bulk(element)

@@ -481,10 +481,6 @@ def test_m3_fill_until_full_random_sizes(server_factory):
     assert server.alive()
 
 
-@pytest.mark.xfail(not ORACLE, strict=True,
-                   reason="keel answers -OOM at 85% of maxmemory when 4 KB values follow "
-                          "collections: page exhaustion, not the logical limit, decides "
-                          "(docs/TEST_PLAN.md M3)")
 def test_m3_oom_only_at_the_logical_limit(server_factory):
     server = server_factory("--maxmemory", "8mb", "--maxmemory-policy", "noeviction")
     conn = server.raw(timeout=30)

@@ -292,12 +292,13 @@ def _grow_until(conn: RawConn, port: int, key: str, prefix: str, fraction: float
 @pytest.mark.keel_only
 def test_o5_results_that_do_not_fit_are_refused_whole(server_factory):
     # Like Redis, keel checks maxmemory before a command runs; a command whose result then
-    # does not fit in the heap (maxmemory plus 1/8 for size-class waste) must answer -OOM
-    # and leave everything as it was: the partial result is rolled back.
+    # does not fit in the heap (maxmemory, plus 1/8 for size-class waste and one slab per
+    # small class: 12.25 MB here) must answer -OOM and leave everything as it was: the
+    # partial result is rolled back. s1 takes 85% of maxmemory, so no copy of it fits.
     server = server_factory("--maxmemory", "8mb", "--maxmemory-policy", "noeviction")
     conn = server.raw(timeout=60)
-    _grow_until(conn, server.port, "s1", "member", 0.45)
-    _grow_until(conn, server.port, "s2", "other", 0.88)
+    _grow_until(conn, server.port, "s1", "member", 0.85)
+    _grow_until(conn, server.port, "s2", "other", 0.92)
     assert conn.call("SET", "str", "abc") == b"+OK\r\n"
     before = snapshot(conn)
     refusals = [

@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from conftest import fill_pages_past_the_limit
+
 WRONG_ARGS = "-ERR wrong number of arguments for '{}' command\r\n"
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 NOT_INTEGER = b"-ERR value is not an integer or out of range\r\n"
@@ -593,11 +595,12 @@ def test_encoding_thresholds_follow_config(raw):
 # ==== keel only: memory limits ====
 
 def fill_heap(raw, prefix="fill"):
-    """SETs 4 KiB strings until the heap refuses one; returns how many went in."""
+    """SETs 4 KiB strings until one is refused (at maxmemory), then grows their names until
+    the heap's pages run out; returns the keys' names."""
     value = b"v" * 4096
     for index in range(1000000):
         if raw.call("SET", f"{prefix}:{index}", value) != b"+OK\r\n":
-            return index
+            return fill_pages_past_the_limit(raw, [f"{prefix}:{n}" for n in range(index)])
     raise AssertionError("the heap never filled")
 
 
@@ -614,15 +617,18 @@ def test_full_heap_leaves_sets_unchanged(server_factory):
     r.sadd("b", *big_b)
     r.sadd("small", "x", "y")
     r.set("dest", "keep")
-    fill_heap(raw)
-    # Each of these needs more memory than is left.
+    filled = fill_heap(raw)
+    # Each of these needs more memory than is left: the *STORE commands are refused over
+    # maxmemory, SUNION (not denyoom) finds no pages for its result.
     for args in (("SUNIONSTORE", "dest", "a", "b"), ("SDIFFSTORE", "dest", "a", "small"),
                  ("SINTERSTORE", "dest", "a", "a"), ("SUNION", "a", "b")):
         assert raw.call(*args) == OOM, args
     assert r.get("dest") == b"keep"
-    # With a little room back, SADD adds members until the table must double, then
-    # fails there and removes the members it had added.
-    r.delete("fill:0", "fill:1", "fill:2")
+    # Still over maxmemory after a few deletions: SADD changes nothing. (An SADD that finds
+    # no room for the table's doubling, and removes the members it had added, is the unit
+    # tests' set.failure_at_every_allocation_leaves_the_set_unchanged and
+    # small_heap.full_heap_leaves_sets_unchanged: under maxmemory the heap has room.)
+    r.delete(*filled[:3])
     new_members = [f"n:{i:012d}" for i in range(200)]
     assert raw.call("SADD", "a", *new_members) == OOM
     assert r.scard("a") == len(big_a)

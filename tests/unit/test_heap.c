@@ -102,6 +102,24 @@ Test(heap, class_table) {
     }
 }
 
+Test(heap, partial_slab_pages_sum_one_slab_per_class) {
+    /* The plan's allowance for partly used slabs: one slab of each class up to the size. */
+    uint32_t expected_small = 0;
+    uint32_t expected_all = 0;
+    for (uint32_t class_index = 0; class_index < heap.class_count; class_index++) {
+        const struct heap_class *class = &heap.classes[class_index];
+        if (class->object_size <= 8192) {
+            expected_small += class->slab_pages;
+        }
+        expected_all += class->slab_pages;
+    }
+    cr_assert_eq(heap_partial_slab_pages(8192), expected_small);
+    cr_assert_eq(heap_partial_slab_pages(8192), 52, "52 single-page classes up to 8 KiB");
+    cr_assert_eq(heap_partial_slab_pages(HEAP_CLASS_SIZE_MAX), expected_all);
+    cr_assert_eq(heap_partial_slab_pages(8), 1);
+    cr_assert_eq(heap_partial_slab_pages(15), 1, "classes above the size do not count");
+}
+
 Test(heap, every_class_boundary) {
     for (uint32_t class_index = 0; class_index < heap.class_count; class_index++) {
         uint32_t size = heap.classes[class_index].object_size;

@@ -75,7 +75,10 @@ static void check_plan(const struct plan *plan) {
 static void check_covers_config(const struct plan *plan, const struct config *source) {
     uint64_t heap_size = (uint64_t)plan->heap_page_count * HEAP_PAGE_SIZE;
     uint64_t wanted = plan_heap_size(source->maxmemory);
-    cr_assert_eq(wanted, source->maxmemory + source->maxmemory / PLAN_HEAP_SLACK_FRACTION);
+    uint64_t partial_slabs = (uint64_t)heap_partial_slab_pages(PLAN_PARTIAL_SLAB_SIZE_MAX) *
+                             HEAP_PAGE_SIZE;
+    cr_assert_eq(wanted, source->maxmemory + source->maxmemory / PLAN_HEAP_SLACK_FRACTION +
+                         partial_slabs);
     cr_assert_geq(heap_size, wanted, "heap pages cover maxmemory plus the class slack");
     cr_assert_lt(heap_size - wanted, HEAP_PAGE_SIZE, "by less than one page");
     uint64_t output_size = (uint64_t)plan->output_chunk_count * OUTPUT_CHUNK_SIZE;
@@ -93,7 +96,8 @@ Test(plan, defaults) {
     plan_build(&plan, &config);
     check_plan(&plan);
     check_covers_config(&plan, &config);
-    cr_assert_eq(plan.heap_page_count, config.maxmemory / HEAP_PAGE_SIZE * 9 / 8);
+    cr_assert_eq(plan.heap_page_count, config.maxmemory / HEAP_PAGE_SIZE * 9 / 8 +
+                                       heap_partial_slab_pages(PLAN_PARTIAL_SLAB_SIZE_MAX));
     cr_assert_eq(plan.output_chunk_count, config.output_pool_size / OUTPUT_CHUNK_SIZE);
     /* The heap dominates: 1 GiB of pages plus a little. */
     cr_assert_geq(plan.total_size, config.maxmemory);
@@ -104,7 +108,7 @@ Test(plan, heap_page_count_is_ceiling) {
         uint64_t maxmemory;
         uint32_t pages;
     } cases[] = {
-        /* pages = ceil((maxmemory + maxmemory / 8) / 64 KiB) */
+        /* pages = ceil((maxmemory + maxmemory / 8) / 64 KiB), plus the partial-slab pages */
         { 1, 1 },
         { HEAP_PAGE_SIZE - 1, 2 },
         { HEAP_PAGE_SIZE * 8 / 9, 1 },
@@ -118,7 +122,9 @@ Test(plan, heap_page_count_is_ceiling) {
         config.maxmemory = cases[index].maxmemory;
         struct plan plan;
         plan_build(&plan, &config);
-        cr_assert_eq(plan.heap_page_count, cases[index].pages, "maxmemory %lu",
+        cr_assert_eq(plan.heap_page_count,
+                     cases[index].pages + heap_partial_slab_pages(PLAN_PARTIAL_SLAB_SIZE_MAX),
+                     "maxmemory %lu",
                      (unsigned long)cases[index].maxmemory);
         check_plan(&plan);
         check_covers_config(&plan, &config);
@@ -158,6 +164,14 @@ static void check_linear(const struct config *changed, uint64_t scaled_mask,
         const struct plan_pool *old_pool = &before.pools[index];
         const struct plan_pool *new_pool = &after.pools[index];
         uint64_t bit = (uint64_t)1 << index;
+        if (index == PLAN_POOL_HEAP_PAGES || index == PLAN_POOL_HEAP_DESCRIPTORS) {
+            /* Affine in maxmemory: the pages for it plus one slab per small class. */
+            uint64_t partial = heap_partial_slab_pages(PLAN_PARTIAL_SLAB_SIZE_MAX);
+            uint64_t scale = (scaled_mask & bit) ? factor : 1;
+            cr_assert_eq(new_pool->count - partial, (old_pool->count - partial) * scale,
+                         "%s count", old_pool->name);
+            continue;
+        }
         if (index == PLAN_POOL_IO_SOCKETS) {
             /* Affine in maxclients: one entry per client plus a fixed few. */
             cr_assert_eq(new_pool->count, changed->maxclients + PLAN_EXTRA_SOCKETS);
