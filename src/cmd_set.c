@@ -174,6 +174,32 @@ static bool sadd_new(struct client *client, struct slice key, uint64_t hash, uin
     return true;
 }
 
+/*
+ * Adds to an existing set, all or nothing. A failed add removes the members it had
+ * added, but an intset or listpack may have changed encoding on the way: a small set
+ * with several members to add is therefore changed as a copy that takes over only
+ * when every member went in (an error leaves even OBJECT ENCODING as it was).
+ */
+static bool sadd_existing(struct client *client, struct set *set, uint64_t *added) {
+    struct set_limits limits = limits_current();
+    uint64_t member_count = client->argv.count - 2;
+    if (member_count == 1 || set_encoding_of(set) == SET_ENCODING_HASHTABLE) {
+        return set_reserve(&server.heap, set, &limits, member_count) &&
+               sadd_members(client, set, added);
+    }
+    struct set *copy = set_copy(&server.heap, set);
+    if (copy == NULL) {
+        return false;
+    }
+    bool done = set_reserve(&server.heap, copy, &limits, member_count) &&
+                sadd_members(client, copy, added);
+    if (done) {
+        set_swap(set, copy);
+    }
+    set_destroy(&server.heap, copy);
+    return done;
+}
+
 void cmd_sadd(struct client *client) {
     ASSERT(client->argv.count >= 3); /* arity in commands.def */
     struct slice key = client_arg(client, 1);
@@ -187,10 +213,7 @@ void cmd_sadd(struct client *client) {
     if (item == NULL) {
         done = sadd_new(client, key, hash, &added);
     } else {
-        struct set_limits limits = limits_current();
-        struct set *set = set_of(item);
-        done = set_reserve(&server.heap, set, &limits, client->argv.count - 2) &&
-               sadd_members(client, set, &added);
+        done = sadd_existing(client, set_of(item), &added);
     }
     if (!done) {
         reply_error(&client->reply, ERROR_OOM);

@@ -902,6 +902,15 @@ static bool table_copy(struct heap *heap, struct set *copy, const struct set *se
     return true;
 }
 
+void set_swap(struct set *a, struct set *b) {
+    ASSERT(a != NULL && b != NULL);
+    ASSERT(a != b);
+    /* Headers are plain values: nothing points back into one. */
+    struct set held = *a;
+    *a = *b;
+    *b = held;
+}
+
 struct set *set_copy(struct heap *heap, const struct set *set) {
     ASSERT(set != NULL);
     struct set *copy = set_create(heap, (enum set_encoding)set->encoding, set->bucket_mask + 1);

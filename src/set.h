@@ -59,6 +59,8 @@ enum set_encoding set_encoding_of(const struct set *set);
 
 /* A deep copy (COPY), or NULL when the heap has no room. */
 struct set *set_copy(struct heap *heap, const struct set *set);
+/* Exchanges two sets' contents (a changed copy takes over in place). */
+void set_swap(struct set *a, struct set *b);
 
 /* Visits every member (integers formatted as decimal); stops when visit returns false. */
 typedef bool (*set_visit_callback)(void *context, struct slice member);

@@ -127,6 +127,11 @@ seed("set_errors", script(("SET", "str", "x"), ("SADD", "str", "a"), ("SMOVE", "
                           ("SADD", "s", "a"), ("SMOVE", "s", "str", "a"), ("SMEMBERS", "s"),
                           ("SRANDMEMBER", "s", "-9223372036854775808"), ("SPOP", "s", "-1"),
                           ("SINTERCARD", "0", "s"), ("SUNIONSTORE", "str", "s", "str")))
+# A failed multi-member SADD leaves a small set's encoding as it was (intset -> listpack).
+for fault in (1, 2, 3, 5):
+    seed("sadd_encoding_fault%d" % fault,
+         script(("SADD", "s", "1", "2", "3"), ("SADD", "s", "b", "a", "c"), ("OBJECT", "ENCODING", "s"),
+                ("SADD", "t", "x"), ("SADD", "t", *["m%d" % i for i in range(200)])), fault=fault)
 seed("set_fault", script(("SADD", "a", *[str(i) for i in range(40)]), ("SADD", "b", *["x%d" % i for i in range(40)]),
                          ("SUNIONSTORE", "c", "a", "b"), ("SINTERSTORE", "d", "a", "c"), ("SMOVE", "a", "b", "7")), fault=6)
 
