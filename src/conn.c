@@ -387,6 +387,9 @@ static void client_command_done(struct client *client);
 void client_unblocked(struct client *client) {
     ASSERT(client->state == CLIENT_OPEN);
     ASSERT(!blocking_client_blocked(&blocking_global, client->slot_index));
+    /* Served or timed out just now: not idle (the cron could otherwise close it as idle
+     * before its reply goes out, its last interaction being the blocking command). */
+    client->last_interaction_ms = server.now_ms;
     client_command_done(client);
     /* A receive in flight was posted with every byte parsed (client_step): none waits. */
     client->has_input = !client->recv_in_flight;
