@@ -1055,14 +1055,15 @@ void acl_set_default_password(struct acl *acl, const uint8_t *password, uint32_t
 
 void acl_config_changed(struct acl *acl, const struct config *before,
                         const struct config *after) {
-    ASSERT(after->requirepass_size < CONFIG_STRING_SIZE_MAX);
+    ASSERT(before->requirepass != NULL || before->requirepass_size == 0);
+    ASSERT(after->requirepass != NULL || after->requirepass_size == 0);
     /* CONFIG SET cannot raise it above the reservation: the ring holds `capacity`. */
     acl->log.length_max = MIN(after->acllog_max_len, acl->log.capacity);
     bool same = before->requirepass_size == after->requirepass_size &&
-                memcmp(before->requirepass, after->requirepass, after->requirepass_size) == 0;
+                (after->requirepass_size == 0 ||
+                 memcmp(before->requirepass, after->requirepass, after->requirepass_size) == 0);
     if (!same) {
-        acl_set_default_password(acl, (const uint8_t *)after->requirepass,
-                                 after->requirepass_size);
+        acl_set_default_password(acl, after->requirepass, after->requirepass_size);
     }
 }
 

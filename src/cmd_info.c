@@ -391,11 +391,118 @@ static void config_get(struct client *client) {
     }
     reply_map(&client->reply, count);
     for (uint32_t index = 0; index < count; index++) {
+        reply_bulk_slice(&client->reply, matches[index].name);
+        struct slice view;
+        if (config_keyword_view(&server.config, matches[index].keyword, &view)) {
+            reply_bulk_slice(&client->reply, view); /* requirepass: any size, straight out */
+            continue;
+        }
         char value[CONFIG_VALUE_SIZE_MAX];
         config_keyword_format(&server.config, matches[index].keyword, value, sizeof(value));
-        reply_bulk_slice(&client->reply, matches[index].name);
         reply_bulk_cstr(&client->reply, value);
     }
+}
+
+static void config_set_reply_failed(struct client *client, struct slice name,
+                                    const char *reason) {
+    ASSERT(reason != NULL);
+    ASSERT(name.ptr != NULL || name.size == 0);
+    reply_errorf(&client->reply, "ERR CONFIG SET failed (possibly related to argument '%.*s') - "
+                 "%s", (int)MIN(name.size, 128u), (const char *)name.ptr, reason);
+}
+
+/*
+ * The name a CONFIG SET pair is known by: the keyword's, or its alias's when the client
+ * typed that (Redis 7.0 keeps an alias as a config of its own, so its errors name it, and
+ * `hash-max-ziplist-entries` with `hash-max-listpack-entries` is no duplicate).
+ */
+static const char *config_set_name(struct slice typed, uint32_t keyword) {
+    const char *alias = config_keyword_alias(keyword);
+    if (alias != NULL && slice_equal_nocase(typed, alias)) {
+        return alias;
+    }
+    ASSERT(slice_equal_nocase(typed, config_keyword_name(keyword)));
+    return config_keyword_name(keyword);
+}
+
+/*
+ * CONFIG SET's first pass, as Redis 7.0's: an unknown name, an immutable or
+ * protected keyword, or a name given twice fails the command before any value
+ * is parsed; the first of them is the one answered. A name can pass only once,
+ * so the loop runs at most 2 x keywords + 1 times whatever the argument count.
+ */
+static bool config_set_names_ok(struct client *client) {
+    bool seen[2 * CONFIG_MATCHES_MAX];
+    memset(seen, 0, sizeof(seen));
+    ASSERT(config_keyword_count() <= CONFIG_MATCHES_MAX);
+    for (uint32_t index = 2; index < client->argv.count; index += 2) {
+        struct slice name = client_arg(client, index);
+        uint32_t keyword = config_keyword_find((const char *)name.ptr, name.size);
+        if (keyword == UINT32_MAX) {
+            reply_errorf(&client->reply, "ERR Unknown option or number of arguments for "
+                         "CONFIG SET - '%.*s'", (int)MIN(name.size, 128u),
+                         (const char *)name.ptr);
+            return false;
+        }
+        char error[CONFIG_ERROR_SIZE_MAX];
+        if (config_set_allowed(keyword, error) != CONFIG_SET_OK) {
+            config_set_reply_failed(client, name, error);
+            return false;
+        }
+        bool by_alias = config_set_name(name, keyword) != config_keyword_name(keyword);
+        uint32_t seen_index = keyword * 2 + (by_alias ? 1u : 0u);
+        if (seen[seen_index]) {
+            config_set_reply_failed(client, name, "duplicate parameter");
+            return false;
+        }
+        seen[seen_index] = true;
+    }
+    return true;
+}
+
+/*
+ * The argument a new requirepass refers to, when it is a big argument (a data-heap
+ * object the connection allocated) that the configuration may adopt; else 0.
+ */
+static uint32_t config_set_adoptable(const struct client *client,
+                                     const struct config *candidate) {
+    ASSERT(candidate != NULL);
+    if (candidate->requirepass == NULL || candidate->requirepass == server.config.requirepass) {
+        return 0;
+    }
+    for (uint32_t index = 3; index < client->argv.count; index += 2) {
+        if (client->argv.items[index].ptr == candidate->requirepass) {
+            return client_arg_owned(client, index) ? index : 0;
+        }
+    }
+    ASSERT(false && "a new requirepass refers to its argument");
+    return 0;
+}
+
+/*
+ * Commits a validated candidate. A new requirepass is adopted (a big argument)
+ * or copied into the heap first: with no room, -OOM and nothing changes (Redis
+ * cannot fail here; CONFIG is not a denyoom command, so a full maxmemory alone
+ * does not refuse it). The replaced password's object is freed.
+ */
+static void config_set_commit(struct client *client, struct config *candidate) {
+    ASSERT(candidate != NULL);
+    uint32_t adopted = config_set_adoptable(client, candidate);
+    if (!config_requirepass_keep(candidate, &server.config, &server.heap, adopted != 0)) {
+        reply_error(&client->reply, ERROR_OOM);
+        return;
+    }
+    if (adopted != 0 && candidate->requirepass == client->argv.items[adopted].ptr) {
+        client->argv.items[adopted].ptr = NULL; /* the configuration owns it now */
+    }
+    if (candidate->requirepass != NULL) {
+        ASSERT(heap_contains(&server.heap, candidate->requirepass));
+    }
+    acl_config_changed(&server.acl, &server.config, candidate); /* requirepass -> default */
+    config_requirepass_release(&server.config, candidate, &server.heap);
+    server.config = *candidate;
+    server_config_changed();
+    reply_ok(&client->reply);
 }
 
 static void config_set_command(struct client *client) {
@@ -403,31 +510,25 @@ static void config_set_command(struct client *client) {
         command_reply_arity(client, "config|set");
         return;
     }
+    if (!config_set_names_ok(client)) {
+        return;
+    }
+    ASSERT(client->argv.count <= 2 + 4 * config_keyword_count()); /* distinct names only */
+    /* The second pass parses the values into a copy: the first error leaves all unchanged. */
     struct config candidate = server.config;
     for (uint32_t index = 2; index < client->argv.count; index += 2) {
         struct slice name = client_arg(client, index);
-        struct slice value = client_arg(client, index + 1);
         uint32_t keyword = config_keyword_find((const char *)name.ptr, name.size);
+        ASSERT(keyword != UINT32_MAX);
         char error[CONFIG_ERROR_SIZE_MAX];
-        if (keyword == UINT32_MAX) {
-            reply_errorf(&client->reply, "ERR Unknown option or number of arguments for "
-                         "CONFIG SET - '%.*s'", (int)MIN(name.size, 128u),
-                         (const char *)name.ptr);
-            return;
-        }
-        error[0] = 0;
-        if (config_set_bytes(&candidate, &server.reserved, keyword, value, error) !=
-            CONFIG_SET_OK) {
-            reply_errorf(&client->reply, "ERR CONFIG SET failed (possibly related to argument "
-                         "'%.*s') - %s", (int)MIN(name.size, 128u), (const char *)name.ptr,
-                         error);
+        if (config_set_bytes(&candidate, &server.reserved, keyword, client_arg(client, index + 1),
+                             error) != CONFIG_SET_OK) {
+            config_set_reply_failed(client, slice_from_cstr(config_set_name(name, keyword)),
+                                    error);
             return;
         }
     }
-    acl_config_changed(&server.acl, &server.config, &candidate); /* requirepass -> default */
-    server.config = candidate;
-    server_config_changed();
-    reply_ok(&client->reply);
+    config_set_commit(client, &candidate);
 }
 
 /* CONFIG RESETSTAT: Redis's resetServerStats, resetCommandTableStats, resetErrorTableStats. */

@@ -5,6 +5,7 @@
 
 #include "blocking.h"
 #include "cmd_client.h"
+#include "cmd_debug.h"
 #include "cmdstats.h"
 #include "evict.h"
 #include "latency.h"
@@ -407,6 +408,13 @@ void commands_dispatch(struct client *client) {
         return;
     }
     client->last_command_index = acl_id + 1; /* CLIENT LIST's cmd= */
+    if (UNLIKELY(command->handler == cmd_debug) && !debug_command_allowed(client)) {
+        /* Redis's CMD_PROTECTED check: after the arity, before NOAUTH and the ACL. */
+        cmdstats_rejected(&cmdstats_global, acl_id);
+        reply_error(&client->reply, ERROR_DEBUG_NOT_ALLOWED);
+        multi_reject(client, command, NULL);
+        return;
+    }
     if (!command_admitted(client, command, acl_id)) {
         cmdstats_rejected(&cmdstats_global, acl_id);
         multi_reject(client, command, NULL);

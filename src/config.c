@@ -8,6 +8,12 @@
  * keyword-specific rule; the few others (bind, client-output-buffer-limit,
  * requirepass, save) have their own apply and format functions.
  *
+ * requirepass is the one value struct config does not hold: applying it keeps a
+ * reference to the argument, which the startup path copies into a static buffer
+ * (bounded by a line) and CONFIG SET into the data heap (config_requirepass_keep),
+ * so a password has no size limit beyond its argument's and the struct, which
+ * CONFIG SET copies on the stack, stays small.
+ *
  * Parsing follows Redis 7.0: lines are split by sdssplitargs' rules, sizes by
  * memtoull's units, integers by string2ll, and every reason is Redis's text
  * where Redis has one. A value is applied to a copy of the configuration, so a
@@ -21,6 +27,8 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "config.h"
+
+#include "heap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +63,7 @@ STATIC_ASSERT(CONFIG_STRING_SIZE_MAX < CONFIG_LINE_SIZE_MAX, "a string value fit
 STATIC_ASSERT(sizeof(enum maxmemory_policy) == sizeof(uint32_t), "enums are stored as u32");
 STATIC_ASSERT(sizeof(enum io_backend) == sizeof(uint32_t), "enums are stored as u32");
 STATIC_ASSERT(sizeof(enum log_level) == sizeof(uint32_t), "enums are stored as u32");
+STATIC_ASSERT(sizeof(enum protected_action) == sizeof(uint32_t), "enums are stored as u32");
 STATIC_ASSERT(sizeof(struct config) < UINT16_MAX, "field offsets fit u16");
 STATIC_ASSERT(CONFIG_BULK_SIZE_MAX >= MIB, "proto-max-bulk-len's range is not empty");
 
@@ -104,6 +113,7 @@ enum keyword_kind {
 #define KEYWORD_PROTECTED 2u /* CONFIG SET: can't set protected config */
 #define KEYWORD_RESERVED 4u  /* CONFIG SET: may be lowered, never raised above the reservation */
 #define KEYWORD_LIST 8u      /* CONFIG SET: the value is split at single spaces, as Redis does */
+#define KEYWORD_BORROWED 16u /* apply keeps a reference to the argument (requirepass) */
 
 struct enum_name {
     const char *name;
@@ -128,6 +138,8 @@ struct keyword {
     bool (*apply)(struct config *config, const struct slice *values, uint32_t value_count,
                   char *reason);
     void (*format)(const struct config *config, char *value, uint32_t value_size_max);
+    /* KIND_SPECIAL kept by reference: CONFIG GET's bytes, of any size (instead of format). */
+    struct slice (*view)(const struct config *config);
 };
 
 static const struct enum_name policy_names[] = {
@@ -140,6 +152,13 @@ static const struct enum_name policy_names[] = {
 static const struct enum_name loglevel_names[] = {
     { "debug", LOG_DEBUG },     { "verbose", LOG_VERBOSE }, { "notice", LOG_NOTICE },
     { "warning", LOG_WARNING }, { "nothing", LOG_NOTHING },
+};
+
+/* Redis's order: CONFIG SET's error lists them as "no, yes, local". */
+static const struct enum_name protected_action_names[] = {
+    { "no", PROTECTED_ACTION_NO },
+    { "yes", PROTECTED_ACTION_YES },
+    { "local", PROTECTED_ACTION_LOCAL },
 };
 
 static const struct enum_name io_backend_names[] = {
@@ -162,7 +181,7 @@ static void output_limit_format(const struct config *config, char *value,
                                 uint32_t value_size_max);
 static bool requirepass_apply(struct config *config, const struct slice *values,
                               uint32_t value_count, char *reason);
-static void requirepass_format(const struct config *config, char *value, uint32_t value_size_max);
+static struct slice requirepass_view(const struct config *config);
 static bool save_apply(struct config *config, const struct slice *values, uint32_t value_count,
                        char *reason);
 static void save_format(const struct config *config, char *value, uint32_t value_size_max);
@@ -287,12 +306,14 @@ static const struct keyword keywords[] = {
     { .name = "logfile", .kind = KIND_STRING, .flags = KEYWORD_IMMUTABLE, FIELD(logfile) },
     { .name = "daemonize", .kind = KIND_BOOL, .flags = KEYWORD_IMMUTABLE, FIELD(daemonize),
       .settle = daemonize_settle },
-    { .name = "requirepass", .kind = KIND_SPECIAL, .apply = requirepass_apply,
-      .format = requirepass_format },
+    { .name = "requirepass", .kind = KIND_SPECIAL, .flags = KEYWORD_BORROWED,
+      .apply = requirepass_apply, .view = requirepass_view },
     { .name = "dir", .kind = KIND_STRING, .flags = KEYWORD_PROTECTED, FIELD(dir) },
     { .name = "dbfilename", .kind = KIND_STRING, .flags = KEYWORD_PROTECTED, FIELD(dbfilename),
       .settle = dbfilename_settle },
     { .name = "appendonly", .kind = KIND_BOOL, FIELD(appendonly), .settle = appendonly_settle },
+    { .name = "enable-debug-command", .kind = KIND_ENUM, .flags = KEYWORD_IMMUTABLE,
+      FIELD(enable_debug_command), NAMES(protected_action_names) },
     { .name = "save", .kind = KIND_SPECIAL, .flags = KEYWORD_LIST, .apply = save_apply,
       .format = save_format },
 
@@ -380,7 +401,6 @@ static const struct keyword keywords[] = {
     IGNORED("io-threads", NULL, KEYWORD_IMMUTABLE, "1"),
     IGNORED("io-threads-do-reads", NULL, KEYWORD_IMMUTABLE, "no"),
     IGNORED("enable-protected-configs", NULL, KEYWORD_IMMUTABLE, "no"),
-    IGNORED("enable-debug-command", NULL, KEYWORD_IMMUTABLE, "no"),
     IGNORED("enable-module-command", NULL, KEYWORD_IMMUTABLE, "no"),
     IGNORED("tracking-table-max-keys", NULL, 0, "1000000"),
 };
@@ -882,7 +902,11 @@ static void output_limit_format(const struct config *config, char *value,
     ASSERT((uint32_t)written < value_size_max);
 }
 
-/* requirepass: binary safe (NUL bytes allowed); "" means no password. */
+/*
+ * requirepass: binary safe (NUL bytes allowed), any size; "" means no password.
+ * Keeps a reference to the argument (KEYWORD_BORROWED): the caller gives it
+ * lasting storage before the argument goes away.
+ */
 static bool requirepass_apply(struct config *config, const struct slice *values,
                               uint32_t value_count, char *reason) {
     ASSERT(config != NULL);
@@ -891,25 +915,17 @@ static bool requirepass_apply(struct config *config, const struct slice *values,
         reason_set(reason, REASON_ARITY);
         return false;
     }
-    if (values[0].size >= CONFIG_STRING_SIZE_MAX) {
-        reason_set(reason, REASON_TOO_LONG);
-        return false;
-    }
-    memset(config->requirepass, 0, sizeof(config->requirepass));
-    if (values[0].size > 0) {
-        memcpy(config->requirepass, values[0].ptr, values[0].size);
-    }
+    ASSERT(values[0].ptr != NULL || values[0].size == 0);
+    config->requirepass = values[0].size > 0 ? values[0].ptr : NULL;
     config->requirepass_size = values[0].size;
     return true;
 }
 
-/* CONFIG GET shows the password as a C string: it ends at a NUL byte, if any. */
-static void requirepass_format(const struct config *config, char *value,
-                               uint32_t value_size_max) {
-    ASSERT(config->requirepass_size < CONFIG_STRING_SIZE_MAX);
-    ASSERT(value_size_max > config->requirepass_size);
-    memcpy(value, config->requirepass, config->requirepass_size);
-    value[config->requirepass_size] = '\0';
+/* CONFIG GET shows every byte, NUL bytes included, as Redis 7.0's sdsdup does. */
+static struct slice requirepass_view(const struct config *config) {
+    ASSERT(config != NULL);
+    ASSERT(config->requirepass != NULL || config->requirepass_size == 0);
+    return (struct slice){ .ptr = config->requirepass, .size = config->requirepass_size };
 }
 
 /* list-max-listpack-size: a signed int (negative: a size class, positive: entries). */
@@ -1286,6 +1302,51 @@ static struct slice first_word(const char *text, uint32_t size) {
     return slice_make(text + start, end - start);
 }
 
+/*
+ * As Redis 7.0's loadServerConfigFromString: a list keyword given exactly one
+ * non-empty argument has it split again like a line, so `--save "900 1 300 10"`
+ * and `client-output-buffer-limit "normal 1mb 0 0"` (in a file too) work. The
+ * argument reads as a C string (sdssplitargs stops at a NUL byte), and unbalanced
+ * quotes leave no argument at all, as sdssplitargs's NULL does in Redis. False
+ * past CONFIG_ARG_COUNT_MAX arguments.
+ */
+static bool list_resplit(const struct keyword *keyword, const struct slice **values,
+                         uint32_t *value_count, struct args *split) {
+    ASSERT(keyword != NULL);
+    ASSERT(*value_count <= CONFIG_ARG_COUNT_MAX);
+    if ((keyword->flags & KEYWORD_LIST) == 0 || *value_count != 1 || (*values)[0].size == 0) {
+        return true;
+    }
+    struct slice single = (*values)[0];
+    ASSERT(single.size < CONFIG_LINE_SIZE_MAX); /* a line's or an argv entry's bytes */
+    const uint8_t *nul = memchr(single.ptr, 0, single.size);
+    uint32_t size = nul == NULL ? single.size : (uint32_t)(nul - single.ptr);
+    enum split_status status = split_line((const char *)single.ptr, size, split);
+    if (status == SPLIT_TOO_MANY) {
+        return false;
+    }
+    if (status == SPLIT_UNBALANCED) {
+        split->count = 0;
+    }
+    *values = split->items;
+    *value_count = split->count;
+    return true;
+}
+
+/* Where a password from the file or the flags is kept (config.h, "requirepass storage"). */
+static uint8_t requirepass_startup[CONFIG_LINE_SIZE_MAX];
+
+/* At startup: copies the requirepass just applied (a line's or argv's bytes) to lasting storage. */
+static void requirepass_keep_startup(struct config *config) {
+    ASSERT(config->requirepass != NULL || config->requirepass_size == 0);
+    ASSERT(config->requirepass_size < CONFIG_LINE_SIZE_MAX);
+    if (config->requirepass_size == 0) {
+        return;
+    }
+    memmove(requirepass_startup, config->requirepass, config->requirepass_size);
+    config->requirepass = requirepass_startup;
+}
+
 /* Applies args (keyword first) to a copy of config; on success the copy replaces it. */
 static bool apply_args(struct config *config, const struct args *args, char *error) {
     ASSERT(config != NULL);
@@ -1297,12 +1358,22 @@ static bool apply_args(struct config *config, const struct args *args, char *err
         return false;
     }
     const struct keyword *keyword = &keywords[keyword_index];
+    const struct slice *values = args->items + 1;
+    uint32_t value_count = args->count - 1;
+    struct args split;
+    if (!list_resplit(keyword, &values, &value_count, &split)) {
+        error_compose(error, keyword->name, REASON_TOO_MANY);
+        return false;
+    }
     struct config candidate = *config;
     char reason[CONFIG_ERROR_SIZE_MAX];
     reason[0] = '\0';
-    if (!keyword_apply(&candidate, NULL, keyword, args->items + 1, args->count - 1, reason)) {
+    if (!keyword_apply(&candidate, NULL, keyword, values, value_count, reason)) {
         error_compose(error, keyword->name, reason);
         return false;
+    }
+    if ((keyword->flags & KEYWORD_BORROWED) != 0) {
+        requirepass_keep_startup(&candidate);
     }
     *config = candidate;
     return true;
@@ -1627,10 +1698,12 @@ void config_defaults(struct config *config) {
     config->lock_memory = false;
     config->loglevel = LOG_NOTICE;
     config->daemonize = false;
+    config->requirepass = NULL;
     config->requirepass_size = 0;
     memcpy(config->dir, "./", sizeof("./"));
     memcpy(config->dbfilename, "dump.rdb", sizeof("dump.rdb"));
     config->appendonly = false;
+    config->enable_debug_command = PROTECTED_ACTION_NO;
     VERIFY(config_validate(config, (char[CONFIG_ERROR_SIZE_MAX]){ 0 }));
 }
 
@@ -1700,7 +1773,7 @@ static bool validate_behaviour(const struct config *config, const char **name, c
     ASSERT(config->maxmemory_policy <= POLICY_VOLATILE_TTL);
     ASSERT(config->loglevel <= LOG_NOTHING);
     ASSERT(config->io_backend <= IO_BACKEND_EPOLL);
-    ASSERT(config->requirepass_size < CONFIG_STRING_SIZE_MAX);
+    ASSERT(config->requirepass != NULL || config->requirepass_size == 0);
     if (!validate_range(config->databases, 1, CONFIG_DATABASES_MAX, "databases", name, reason) ||
         !validate_range(config->maxmemory_samples, 1, CONFIG_INT_MAX, "maxmemory-samples", name,
                         reason) ||
@@ -1776,6 +1849,7 @@ void config_keyword_format(const struct config *config, uint32_t keyword_index, 
     ASSERT(value != NULL);
     ASSERT(value_size_max > 0);
     const struct keyword *keyword = &keywords[keyword_index];
+    ASSERT(keyword->view == NULL); /* its value may not fit: see config_keyword_view */
     switch (keyword->kind) {
     case KIND_INTEGER:
     case KIND_SIZE:
@@ -1795,6 +1869,7 @@ void config_keyword_format(const struct config *config, uint32_t keyword_index, 
         value_write(value, value_size_max, (const char *)config + keyword->field_offset);
         break;
     case KIND_SPECIAL:
+        ASSERT(keyword->format != NULL);
         keyword->format(config, value, value_size_max);
         break;
     default:
@@ -1802,6 +1877,19 @@ void config_keyword_format(const struct config *config, uint32_t keyword_index, 
         value_write(value, value_size_max, keyword->shown);
         break;
     }
+}
+
+bool config_keyword_view(const struct config *config, uint32_t keyword_index,
+                         struct slice *value) {
+    ASSERT(config != NULL);
+    ASSERT(keyword_index < KEYWORD_COUNT);
+    const struct keyword *keyword = &keywords[keyword_index];
+    if (keyword->view == NULL) {
+        return false;
+    }
+    ASSERT(keyword->kind == KIND_SPECIAL);
+    *value = keyword->view(config);
+    return true;
 }
 
 /* CONFIG SET's value as arguments: a list keyword splits at single spaces, as Redis does. */
@@ -1845,18 +1933,15 @@ static enum config_set_status set_above_reserved(const struct keyword *keyword, 
 enum config_set_status config_set(struct config *config, const struct config *reserved,
                                   uint32_t keyword_index, const char *value, char *error) {
     ASSERT(value != NULL);
-    size_t size = strnlen(value, CONFIG_LINE_SIZE_MAX);
+    /* The whole string: a requirepass may be longer than a line. */
+    size_t size = strlen(value);
+    ASSERT(size <= UINT32_MAX);
     return config_set_bytes(config, reserved, keyword_index, slice_make(value, (uint32_t)size),
                             error);
 }
 
-enum config_set_status config_set_bytes(struct config *config, const struct config *reserved,
-                                        uint32_t keyword_index, struct slice value,
-                                        char *error) {
-    ASSERT(config != NULL);
-    ASSERT(reserved != NULL);
+enum config_set_status config_set_allowed(uint32_t keyword_index, char *error) {
     ASSERT(keyword_index < KEYWORD_COUNT);
-    ASSERT(value.ptr != NULL || value.size == 0);
     ASSERT(error != NULL);
     error[0] = '\0';
     const struct keyword *keyword = &keywords[keyword_index];
@@ -1868,9 +1953,27 @@ enum config_set_status config_set_bytes(struct config *config, const struct conf
         reason_set(error, REASON_PROTECTED);
         return CONFIG_SET_PROTECTED;
     }
+    return CONFIG_SET_OK;
+}
+
+enum config_set_status config_set_bytes(struct config *config, const struct config *reserved,
+                                        uint32_t keyword_index, struct slice value,
+                                        char *error) {
+    ASSERT(config != NULL);
+    ASSERT(reserved != NULL);
+    ASSERT(keyword_index < KEYWORD_COUNT);
+    ASSERT(value.ptr != NULL || value.size == 0);
+    ASSERT(error != NULL);
+    const struct keyword *keyword = &keywords[keyword_index];
+    enum config_set_status allowed = config_set_allowed(keyword_index, error);
+    if (allowed != CONFIG_SET_OK) {
+        return allowed;
+    }
     struct slice values[CONFIG_ARG_COUNT_MAX];
     uint32_t value_count = 0;
-    bool too_long = value.size >= CONFIG_LINE_SIZE_MAX;
+    /* Only a list is bounded here (a line's worth): any other value, a password of any
+     * size included, goes to its parser whole, as in Redis. */
+    bool too_long = (keyword->flags & KEYWORD_LIST) != 0 && value.size >= CONFIG_LINE_SIZE_MAX;
     if (too_long || !set_split(keyword, (const char *)value.ptr, value.size, values,
                                &value_count)) {
         reason_set(error, too_long ? REASON_TOO_LONG : REASON_TOO_MANY);
@@ -1896,4 +1999,50 @@ const char *config_policy_name(enum maxmemory_policy policy) {
     ASSERT(policy <= POLICY_VOLATILE_TTL);
     ASSERT(ARRAY_COUNT(policy_names) == POLICY_VOLATILE_TTL + 1);
     return enum_name_of(policy_names, (uint32_t)ARRAY_COUNT(policy_names), (uint32_t)policy);
+}
+
+/* ==== requirepass storage ==== */
+
+bool config_requirepass_keep(struct config *candidate, const struct config *current,
+                             struct heap *heap, bool adopt) {
+    ASSERT(candidate != NULL);
+    ASSERT(heap != NULL);
+    ASSERT(candidate->requirepass != NULL || candidate->requirepass_size == 0);
+    if (current != NULL && candidate->requirepass == current->requirepass) {
+        ASSERT(candidate->requirepass_size == current->requirepass_size);
+        return true; /* not set, or set to the same object */
+    }
+    if (candidate->requirepass_size == 0) {
+        candidate->requirepass = NULL;
+        return true;
+    }
+    if (current != NULL && current->requirepass_size == candidate->requirepass_size &&
+        memcmp(current->requirepass, candidate->requirepass, candidate->requirepass_size) == 0) {
+        candidate->requirepass = current->requirepass; /* the same password: no allocation */
+        return true;
+    }
+    if (adopt) {
+        ASSERT(heap_contains(heap, candidate->requirepass));
+        ASSERT(heap_usable_size(heap, candidate->requirepass) >= candidate->requirepass_size);
+        return true;
+    }
+    uint8_t *copy = heap_alloc(heap, candidate->requirepass_size);
+    if (copy == NULL) {
+        return false;
+    }
+    memcpy(copy, candidate->requirepass, candidate->requirepass_size);
+    candidate->requirepass = copy;
+    ASSERT(heap_contains(heap, candidate->requirepass));
+    return true;
+}
+
+void config_requirepass_release(const struct config *previous, const struct config *next,
+                                struct heap *heap) {
+    ASSERT(previous != NULL);
+    ASSERT(next != NULL);
+    if (previous->requirepass == NULL || previous->requirepass == next->requirepass) {
+        return;
+    }
+    ASSERT(heap_contains(heap, previous->requirepass));
+    heap_free(heap, (void *)(uintptr_t)previous->requirepass);
 }

@@ -5,7 +5,9 @@
  * reason in one line, before anything is reserved.
  *
  * Strings live in fixed arrays inside struct config (no allocation): a value
- * longer than its array is a configuration error.
+ * longer than its array is a configuration error. requirepass is the exception:
+ * struct config holds a reference to it (see "requirepass storage" below), so
+ * that the struct stays small and the password has no size limit of its own.
  */
 #pragma once
 
@@ -48,6 +50,9 @@ enum maxmemory_policy {
 enum io_backend { IO_BACKEND_AUTO = 0, IO_BACKEND_IO_URING, IO_BACKEND_EPOLL };
 
 enum log_level { LOG_DEBUG = 0, LOG_VERBOSE, LOG_NOTICE, LOG_WARNING, LOG_NOTHING };
+
+/* enable-debug-command: Redis's protected_action_enum (who may run DEBUG, src/cmd_debug.c). */
+enum protected_action { PROTECTED_ACTION_NO = 0, PROTECTED_ACTION_YES, PROTECTED_ACTION_LOCAL };
 
 struct output_limit {
     uint64_t hard_size;   /* 0: no hard limit beyond the output pool */
@@ -100,11 +105,14 @@ struct config {
     enum log_level loglevel;               /* loglevel notice */
     char logfile[CONFIG_STRING_SIZE_MAX];  /* logfile "" (stdout) */
     bool daemonize;                        /* daemonize no (yes is refused) */
-    char requirepass[CONFIG_STRING_SIZE_MAX];
-    uint32_t requirepass_size;             /* bytes in requirepass (binary safe) */
+    /* requirepass "" (binary safe; size 0: no password), by reference: see
+     * "requirepass storage" below. NULL when requirepass_size is 0. */
+    const uint8_t *requirepass;
+    uint32_t requirepass_size;
     char dir[CONFIG_STRING_SIZE_MAX];      /* dir ./ (accepted, unused until persistence) */
     char dbfilename[CONFIG_STRING_SIZE_MAX]; /* dbfilename dump.rdb (accepted) */
     bool appendonly;                       /* appendonly no (yes refused until persistence) */
+    enum protected_action enable_debug_command; /* enable-debug-command no (immutable) */
 
     /* Encoding thresholds (Redis 7.2's names and defaults; aliases *-ziplist-*). */
     uint32_t hash_max_listpack_entries;    /* 512 */
@@ -124,7 +132,10 @@ void config_defaults(struct config *config);
  * Applies argv[1..argc) as Redis does: an optional config file first (an
  * argument not starting with "-"), then `--keyword value...` flags. A flag's
  * arguments are the entries after it up to the next one starting with "--"
- * (so `--save ""` passes one empty argument). Also recognises `--check-plan`,
+ * (so `--save ""` passes one empty argument). A keyword Redis takes as a list
+ * (bind, save, client-output-buffer-limit) given exactly one non-empty argument,
+ * in a file or as a flag, has it split again like a line, as Redis 7.0 does:
+ * `--client-output-buffer-limit "normal 1mb 0 0"`. Also recognises `--check-plan`,
  * `--version`/`-v` and `--help`/`-h` (reported in *flags; on --version or
  * --help it returns at once, with the rest of argv unapplied).
  * Returns true on success; otherwise writes one line "<keyword>: <reason>"
@@ -155,9 +166,19 @@ bool config_validate(const struct config *config, char *error);
 #define CONFIG_VALUE_SIZE_MAX 1100u
 uint32_t config_keyword_count(void);
 const char *config_keyword_name(uint32_t keyword_index);
-/* Formats the current value as CONFIG GET shows it (e.g. "100mb" shown as bytes "104857600"). */
+/*
+ * Formats the current value as CONFIG GET shows it (e.g. "100mb" shown as bytes "104857600").
+ * Not for a keyword config_keyword_view answers.
+ */
 void config_keyword_format(const struct config *config, uint32_t keyword_index, char *value,
                            uint32_t value_size_max);
+/*
+ * CONFIG GET's value of a keyword kept by reference (requirepass: any size, NUL bytes
+ * included, as Redis shows it): true with the bytes in *value, valid until the config
+ * changes. False for every other keyword: format those with config_keyword_format.
+ */
+bool config_keyword_view(const struct config *config, uint32_t keyword_index,
+                         struct slice *value);
 /* Finds a keyword by name, case-insensitively, including aliases; UINT32_MAX if absent. */
 uint32_t config_keyword_find(const char *name, uint32_t name_size);
 /* The keyword's alias (Redis 7 lists aliases in CONFIG GET too), or NULL if it has none. */
@@ -182,9 +203,48 @@ enum config_set_status {
 enum config_set_status config_set(struct config *config, const struct config *reserved,
                                   uint32_t keyword_index, const char *value, char *error);
 
+/*
+ * The check CONFIG SET makes for every name before it parses any value, as Redis 7.0
+ * does: CONFIG_SET_IMMUTABLE or CONFIG_SET_PROTECTED (error holds Redis's reason), else
+ * CONFIG_SET_OK. config_set and config_set_bytes make it too.
+ */
+enum config_set_status config_set_allowed(uint32_t keyword_index, char *error);
+
 /* As config_set, for a binary value (CONFIG SET: requirepass may hold NUL bytes). */
 enum config_set_status config_set_bytes(struct config *config, const struct config *reserved,
                                         uint32_t keyword_index, struct slice value,
                                         char *error);
 
 const char *config_policy_name(enum maxmemory_policy policy);
+
+/*
+ * ==== requirepass storage ====
+ *
+ * Applying requirepass (a file line, a flag, config_set_bytes) makes the config
+ * refer to the argument's own bytes. Whoever applies it gives them lasting storage:
+ * - config_load and config_apply_line copy them into a static startup buffer: at
+ *   startup the password is bounded by a line (CONFIG_LINE_SIZE_MAX - 1 bytes);
+ * - config_requirepass_keep puts them in the data heap: main does once the heap
+ *   exists, CONFIG SET after every value was validated and before it commits (so a
+ *   CONFIG SET that fails allocates nothing and keeps the old password);
+ * - config_requirepass_release frees the object of a configuration that was replaced.
+ * While the server runs, server.config.requirepass is NULL or a data-heap object owned
+ * by server.config (Redis counts its requirepass in used_memory too). server.reserved
+ * may still refer to the startup buffer, which lives as long as the process.
+ */
+struct heap;
+
+/*
+ * Gives `candidate`'s requirepass lasting storage before it replaces `current` (NULL at
+ * startup). A value current already has keeps current's object; an empty one needs none;
+ * with `adopt`, the candidate's bytes are already a heap object of at least their size
+ * which the caller hands over (a big argument); otherwise they are copied into a new
+ * object. Returns false when the heap has no room: nothing was allocated and `candidate`
+ * is unchanged.
+ */
+bool config_requirepass_keep(struct config *candidate, const struct config *current,
+                             struct heap *heap, bool adopt);
+
+/* After `next` replaced `previous`: frees previous's password object unless next shares it. */
+void config_requirepass_release(const struct config *previous, const struct config *next,
+                                struct heap *heap);

@@ -1027,7 +1027,9 @@ static void server_cron(void) {
     server.cron_count++;
     server.keyspace.now_ms = server.now_ms;
     server.keyspace.lru_clock = (uint32_t)(server.now_ms / 1000) & ITEM_LRU_MASK;
-    db_expire_step(&server.keyspace);
+    if (!server.active_expire_disabled) {
+        db_expire_step(&server.keyspace); /* off after DEBUG SET-ACTIVE-EXPIRE 0 */
+    }
     if (server.heap.used_size > server.config.maxmemory) {
         /* Over budget (a lowered maxmemory, say): keep evicting a bounded batch per tick. */
         evict_until(&server.keyspace, server.config.maxmemory_policy,

@@ -66,7 +66,11 @@ static void server_init_memory(void) {
                (uint32_t)plan->pools[PLAN_POOL_WATCHED_KEYS].count);
     blocking_init(&blocking_global, plan_take(plan, PLAN_POOL_BLOCKING),
                   (uint32_t)plan->pools[PLAN_POOL_BLOCKING].count);
-    acl_set_default_password(&server.acl, (const uint8_t *)server.config.requirepass,
+    /* requirepass moves from the startup buffer into the heap, where CONFIG SET keeps its own:
+     * at most a line (4 KiB) in a heap of at least 1mb, so there is room. */
+    bool password_kept = config_requirepass_keep(&server.config, NULL, &server.heap, false);
+    ASSERT(password_kept);
+    acl_set_default_password(&server.acl, server.config.requirepass,
                              server.config.requirepass_size);
     server.ready_head = CLIENT_NONE;
     server.ready_tail = CLIENT_NONE;

@@ -178,6 +178,7 @@ struct server {
     uint64_t sampling_seed;       /* random seed for eviction sampling and LFU */
     bool shutdown_requested;
     bool ready;
+    bool active_expire_disabled;  /* DEBUG SET-ACTIVE-EXPIRE 0: the cron expires nothing */
     struct server_stats stats;
     uint32_t run_id_size;
     char run_id[41];

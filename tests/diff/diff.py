@@ -931,6 +931,27 @@ def g_append(g):
     return simple(g.C(b"APPEND"), g.key("strings"), g.val())
 
 
+# LCS is O(len1 * len2) in time and table memory: one key is first set to a short value, so
+# the work stays small whatever the other key holds (missing, another type, an integer).
+LCS_VALUES = [b"ohmytext", b"mynewtext", b"abcabcab", b"aXbXcXa", b"", b"12345", b"\x00\xffa\x00",
+              b"hello world", b"bacab"]
+
+
+def g_lcs(g):
+    short = g.pick(LCS_VALUES) if g.chance(0.7) else g.pick(STRS + SMALL_INTS)
+    fresh, other = g.key("strings"), g.key("strings")
+    keys = [fresh, other] if g.chance(0.5) else [other, fresh]
+    a = [g.C(b"LCS")] + keys
+    choices = [[g.C(b"IDX")], [g.C(b"LEN")], [g.C(b"WITHMATCHLEN")],
+               [g.C(b"MINMATCHLEN"), g.pick([b"0", b"1", b"2", b"3", b"4", b"-1"])],
+               [g.C(b"MINMATCHLEN"), g.integer()], [b"FOO"], [g.C(b"MINMATCHLEN")]]
+    weights = [5, 2, 3, 3, 0.3, 0.2, 0.2]
+    for _ in range(g.r.randint(0, 3)):
+        a += g.r.choices(choices, weights)[0]
+    g.pending.append(Op(a))
+    return simple(b"SET", fresh, short)
+
+
 def g_strlen(g):
     return simple(g.C(b"STRLEN"), g.key("strings"))
 
@@ -1932,7 +1953,7 @@ _add("strings", [("set", 4), ("setnx", 1), ("setex", 1), ("psetex", 1), ("get", 
                  ("getdel", 1), ("getset", 1), ("getex", 1.5), ("getrange", 1.5),
                  ("setrange", 1.5), ("append", 2), ("strlen", 1), ("incr", 1.5), ("decr", 1),
                  ("incrby", 1.5), ("decrby", 1), ("incrbyfloat", 2), ("mget", 1), ("mset", 1),
-                 ("msetnx", 1)])
+                 ("msetnx", 1), ("lcs", 1)])
 _add("keys", [("del", 3), ("unlink", 1.5), ("exists", 1.5), ("touch", 0.5), ("type", 1.5),
               ("expire", 2), ("pexpire", 1.5), ("expireat", 1.5), ("pexpireat", 1),
               ("ttl", 1.5), ("pttl", 1.5), ("expiretime", 1), ("pexpiretime", 1),

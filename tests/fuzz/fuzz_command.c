@@ -27,8 +27,9 @@
  * bits are ignored), the rest is the client's bytes.
  *
  * Oracles (each failure prints what broke and aborts):
- *  (a) every reply is exactly one well-formed RESP2 value (a strict reader:
- *      + - : $ * only, canonical integers, exact bulk sizes); each command
+ *  (a) every reply is exactly one well-formed value in the client's protocol
+ *      (a strict reader: + - : $ * in RESP2, also the RESP3 types after HELLO 3;
+ *      canonical integers, exact bulk sizes), plus any RESP3 pushes; each command
  *      parsed yields exactly one reply, except commands that close the
  *      connection without one (SHUTDOWN, POST / Host:), a reply dropped for
  *      overflowing the output limit (the connection is then closed), and a
@@ -1160,6 +1161,8 @@ static void fuzz_check_tail(struct client *client) {
  */
 static bool fuzz_expire_blocked(struct client *client) {
     ASSERT(fuzz_client_blocked(client));
+    /* CLIENT REPLY OFF / SKIP in force when it blocked: the timeout's reply is dropped. */
+    bool muted = client->reply_flags != 0;
     blocking_expire(FUZZ_NOW_MS + 100ll * 365 * 24 * 3600 * 1000);
     if (fuzz_client_blocked(client)) {
         return false;
@@ -1168,7 +1171,11 @@ static bool fuzz_expire_blocked(struct client *client) {
     if (fuzz.trace) {
         fuzz_print_bytes("< (timed out)", fuzz_reply, size);
     }
-    if (!client->output.overflowed) {
+    if (muted && size != 0) {
+        fuzz_print_bytes("output", fuzz_reply, size);
+        fuzz_fail("a blocked command timed out under CLIENT REPLY OFF/SKIP wrote a reply");
+    }
+    if (!client->output.overflowed && !muted) {
         if (!fuzz_resp_one(fuzz_reply, size, client->reply.protocol)) {
             fuzz_print_bytes("output", fuzz_reply, size);
             fuzz_fail("a blocked command timed out without exactly one reply");
@@ -1283,6 +1290,8 @@ static void fuzz_reset(void) {
     for (uint32_t db_index = 0; db_index < server.keyspace.db_count; db_index++) {
         db_flush(&server.keyspace, &server.keyspace.dbs[db_index]);
     }
+    /* The session's password (set above or by CONFIG SET) is a heap object: free it. */
+    config_requirepass_release(&server.config, &fuzz_saved.config, &server.heap);
     server.config = fuzz_saved.config;
     memcpy(&server.acl, &fuzz_saved.acl, sizeof(server.acl));
     server.acl.users[ACL_USER_DEFAULT] = fuzz_saved.default_user;
@@ -1351,9 +1360,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bool password = (data[2] & FUZZ_SESSION_PASSWORD) != 0;
     fuzz_parse_whole(bytes, bytes_size, !password);
     if (password) {
-        /* As `requirepass fuzz` in the configuration: the client starts unauthenticated. */
-        memcpy(server.config.requirepass, FUZZ_PASSWORD, sizeof(FUZZ_PASSWORD));
+        /* As `requirepass fuzz` in the configuration: the client starts unauthenticated.
+         * The password moves into the heap as main does (no fault is armed here). */
+        server.config.requirepass = (const uint8_t *)FUZZ_PASSWORD;
         server.config.requirepass_size = (uint32_t)strlen(FUZZ_PASSWORD);
+        if (!config_requirepass_keep(&server.config, NULL, &server.heap, false)) {
+            fuzz_fail("no room for the session's password");
+        }
         acl_set_default_password(&server.acl, (const uint8_t *)FUZZ_PASSWORD,
                                  server.config.requirepass_size);
     }

@@ -127,6 +127,9 @@ seed("set_errors", script(("SET", "str", "x"), ("SADD", "str", "a"), ("SMOVE", "
                           ("SADD", "s", "a"), ("SMOVE", "s", "str", "a"), ("SMEMBERS", "s"),
                           ("SRANDMEMBER", "s", "-9223372036854775808"), ("SPOP", "s", "-1"),
                           ("SINTERCARD", "0", "s"), ("SUNIONSTORE", "str", "s", "str")))
+# A blocking command that times out under CLIENT REPLY OFF / SKIP answers nothing.
+seed("blocked_timeout_reply_off", script(("CLIENT", "REPLY", "OFF"), ("BLPOP", "x", "1"), ("CLIENT", "REPLY", "ON"),
+                                         ("CLIENT", "REPLY", "SKIP"), ("BZPOPMIN", "z", "1"), ("PING",)))
 # A failed multi-member SADD leaves a small set's encoding as it was (intset -> listpack).
 for fault in (1, 2, 3, 5):
     seed("sadd_encoding_fault%d" % fault,
@@ -232,6 +235,12 @@ seed("config", script(("CONFIG", "GET", "*max*"), ("CONFIG", "GET", "maxmemory",
 seed("memory", script(("SET", "k", "v"), ("RPUSH", "l", "a"), ("MEMORY", "USAGE", "k"),
                       ("MEMORY", "USAGE", "l", "SAMPLES", "0"), ("MEMORY", "STATS"), ("MEMORY", "DOCTOR"),
                       ("MEMORY", "MALLOC-STATS"), ("MEMORY", "PURGE"), ("MEMORY", "HELP"), ("MEMORY", "NOSUCH")))
+# enable-debug-command is no (the default) and immutable: every DEBUG is refused, none crashes.
+seed("debug_refused", script(("CONFIG", "GET", "enable-debug-command"),
+                             ("CONFIG", "SET", "enable-debug-command", "yes"), ("DEBUG", "ASSERT"),
+                             ("DEBUG", "PANIC"), ("DEBUG", "SEGFAULT"), ("DEBUG", "SLEEP", "100"),
+                             ("DEBUG", "POPULATE", "1000000"), ("DEBUG", "SET-ACTIVE-EXPIRE", "0"),
+                             ("DEBUG", "HELP"), ("DEBUG",), b"DEBUG assert\r\n", ("DBSIZE",)))
 seed("acl", script(("ACL", "WHOAMI"), ("ACL", "SETUSER", "alice", "on", ">pw", "~k*", "+get", "+set", "-@admin"),
                    ("ACL", "GETUSER", "alice"), ("ACL", "LIST"), ("ACL", "USERS"), ("ACL", "CAT"),
                    ("ACL", "CAT", "string"), ("ACL", "GENPASS", "64"), ("ACL", "DRYRUN", "alice", "get", "k1"),

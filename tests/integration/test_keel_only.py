@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KEEL_BIN, RawConn, resp_encode
+from conftest import HOST, KEEL_BIN, RawConn, resp_encode
 from workload import run_workload
 
 pytestmark = pytest.mark.keel_only
@@ -255,3 +255,55 @@ def test_bad_flag_exits_1_with_one_line(args, keyword, tmp_path):
     assert len(lines) == 1, f"expected one line, got {lines!r}"
     assert keyword in lines[0], lines[0]
     assert "Ready to accept connections" not in output
+
+
+# ==== a list keyword's value in one argument (Redis 7.0's multi-arg configs) ====
+# Redis joins the command line into config lines and splits the single argument of
+# bind, save and client-output-buffer-limit again; keel does the same. The two startup
+# tests read only what Redis shows too: they pass against redis-server 7.0.15 with
+# KEEL_FORCE_KEEL_ONLY=1 KEEL_BIN=/usr/bin/redis-server.
+
+OUTPUT_LIMITS = b"normal 1000 0 0 slave 268435456 67108864 60 pubsub 1048576 2097152 3"
+
+
+def test_list_keywords_in_one_flag_argument(server_factory):
+    server = server_factory("--client-output-buffer-limit", "normal 1000 0 0 pubsub 1mb 2mb 3",
+                            "--save", "900 1 300 10", "--bind", f"{HOST} -::1")
+    conn = server.raw()
+    assert conn.cmd("CONFIG", "GET", "client-output-buffer-limit") == [
+        b"client-output-buffer-limit", OUTPUT_LIMITS]
+    assert conn.cmd("CONFIG", "GET", "bind") == [b"bind", f"{HOST} -::1".encode()]
+    # One class only, extra spaces and quotes inside, as sdssplitargs reads them.
+    server = server_factory("--client-output-buffer-limit", "  normal '2000'  0 0 ")
+    assert server.raw().cmd("CONFIG", "GET", "client-output-buffer-limit") == [
+        b"client-output-buffer-limit",
+        b"normal 2000 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"]
+
+
+def test_list_keywords_in_one_config_file_argument(server_factory):
+    server = server_factory(config_text=(
+        'port {port}\n'
+        'bind "{host} -::1"\n'
+        'client-output-buffer-limit "normal 1000 0 0 pubsub 1mb 2mb 3"\n'
+        'save "900 1 300 10"\n'))
+    conn = server.raw()
+    assert conn.cmd("CONFIG", "GET", "client-output-buffer-limit") == [
+        b"client-output-buffer-limit", OUTPUT_LIMITS]
+    assert conn.cmd("CONFIG", "GET", "bind") == [b"bind", f"{HOST} -::1".encode()]
+
+
+@pytest.mark.parametrize("args,line", [
+    # Two arguments are two values (not split again): a wrong count, as in Redis.
+    (["--client-output-buffer-limit", "normal 1000 0 0", "pubsub 1 1 1"],
+     "client-output-buffer-limit: Wrong number of arguments in buffer limit configuration."),
+    (["--client-output-buffer-limit", "normal 1000 0"],
+     "client-output-buffer-limit: Wrong number of arguments in buffer limit configuration."),
+    (["--save", "900 x"], "save: Invalid save parameters"),
+    # Unbalanced quotes leave no address at all (Redis: "Configured to not listen anywhere").
+    (["--bind", '127.0.0.1 "::1'], "bind: keel needs at least one address to listen on"),
+])
+def test_list_keyword_in_one_flag_argument_errors(args, line, tmp_path):
+    result = _run(args, tmp_path)
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    output = (result.stdout + result.stderr).decode(errors="replace")
+    assert [text for text in output.splitlines() if text.strip()] == [line]

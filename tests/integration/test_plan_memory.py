@@ -157,6 +157,11 @@ def _invocations(s, l, h, z, t):
                    ("CONFIG", "RESETSTAT"), ("CONFIG", "HELP")],
         "copy": [("COPY", l, "copydest", "REPLACE"), ("COPY", s, "copydest2", "DB", "1")],
         "dbsize": [("DBSIZE",)],
+        "debug": [("DEBUG", "SLEEP", "0"), ("DEBUG", "PROTOCOL", "map"),
+                  ("DEBUG", "PROTOCOL", "attrib"), ("DEBUG", "HELP"), ("DEBUG", "LOG", "m2"),
+                  ("DEBUG", "ERROR", "m2 error"), ("DEBUG", "SET-ACTIVE-EXPIRE", "1"),
+                  ("DEBUG", "POPULATE", "20", "m2pop", "100"),
+                  ("DEBUG", "POPULATE", "2", "m2big", "20000")],  # not the crashing ones
         "decr": [("DECR", "counter")],
         "decrby": [("DECRBY", "counter", "5")],
         "del": [("DEL", "copydest", "nokey")],
@@ -199,6 +204,8 @@ def _invocations(s, l, h, z, t):
         "keys": [("KEYS", "*")],
         "latency": [("LATENCY", "LATEST"), ("LATENCY", "HISTORY", "command"),
                     ("LATENCY", "DOCTOR"), ("LATENCY", "RESET"), ("LATENCY", "HELP")],
+        "lcs": [("LCS", s, "gs"), ("LCS", "counter", s, "IDX", "MINMATCHLEN", "1"),
+                ("LCS", s, s, "LEN")],  # big: a 36 MB table, which the 8 MB heap refuses
         "lindex": [("LINDEX", l, "1")],
         "linsert": [("LINSERT", l, "BEFORE", "e1", "ins")],
         "llen": [("LLEN", l)],
@@ -404,6 +411,7 @@ def _loads(server, maxclients: int) -> None:
 def test_m2_every_command_without_allocation(server_factory, tmp_path):
     maxclients = 32
     server = server_factory("--maxmemory", "8mb", "--maxclients", str(maxclients),
+                            "--enable-debug-command", "yes",
                             "--client-output-buffer-limit", "normal", "1mb", "0", "0")
     tracer = None
     trace = tmp_path / "strace.out"

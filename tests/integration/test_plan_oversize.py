@@ -33,6 +33,9 @@ from plan_helpers import (OOM, PingLoop, assert_all_silent, assert_p99_below, in
 
 MIB = 1024 * 1024
 INVALID_BULK = b"-ERR Protocol error: invalid bulk length\r\n"
+LCS_OVER_BULK_LIMIT = (b"-ERR Insufficient memory, transient memory for LCS exceeds "
+                       b"proto-max-bulk-len\r\n")
+LCS_NO_MEMORY = b"-ERR Insufficient memory, failed allocating transient memory for LCS\r\n"
 
 
 # ==== O1 ====
@@ -256,7 +259,8 @@ def test_o5_growth_commands_when_full(server_factory):
              ("SADD", "set", *["m%06d" % n for n in range(50_000)]),
              ("SADD", "set2", *["n%06d" % n for n in range(50_000)]),
              ("HSET", "hash", "a", "1"), ("ZADD", "zset", "1", "a", "2", "b"),
-             ("SETBIT", "bits", "7", "1")]
+             ("SETBIT", "bits", "7", "1"),
+             ("SET", "lcs1", "l" * 100_000), ("SET", "lcs2", "m" * 100_000)]
     for reply in pipeline(conn, setup):
         assert not reply.startswith(b"-"), reply
     _fill_until_oom(conn)
@@ -268,6 +272,13 @@ def test_o5_growth_commands_when_full(server_factory):
     before = snapshot(conn)
     for command in GROWTH_COMMANDS:
         assert conn.call(*command) == OOM, command[:3]
+    # LCS is read-only (not refused over maxmemory): on 100 KB strings its scratch table
+    # (40 GB) is refused by Redis's proto-max-bulk-len rule, lowered here to 1 MB too.
+    for limit in (None, "1mb"):
+        if limit is not None:
+            assert conn.call("CONFIG", "SET", "proto-max-bulk-len", limit) == b"+OK\r\n"
+        for options in ((), ("LEN",), ("IDX", "WITHMATCHLEN")):
+            assert conn.call("LCS", "lcs1", "lcs2", *options) == LCS_OVER_BULK_LIMIT, options
     assert snapshot(conn) == before
     # Reads and deletes still work.
     assert conn.call("GET", "str") == b"$100\r\n" + b"s" * 100 + b"\r\n"
@@ -300,6 +311,8 @@ def test_o5_results_that_do_not_fit_are_refused_whole(server_factory):
     _grow_until(conn, server.port, "s1", "member", 0.85)
     _grow_until(conn, server.port, "s2", "other", 0.92)
     assert conn.call("SET", "str", "abc") == b"+OK\r\n"
+    assert conn.call("SET", "lcs1", "l" * 3000) == b"+OK\r\n"
+    assert conn.call("SET", "lcs2", "m" * 3000) == b"+OK\r\n"
     before = snapshot(conn)
     refusals = [
         ("SETRANGE", "str", str(8 * MIB - 1), "x"),
@@ -318,6 +331,13 @@ def test_o5_results_that_do_not_fit_are_refused_whole(server_factory):
     for command in refusals:
         assert conn.call(*command, timeout=30) == OOM, command[:3]
         assert pipeline(conn, cheap) == cheap_before, command[:3]
+    # LCS's 36 MB table (under proto-max-bulk-len, so Redis would malloc it) does not fit in
+    # the heap: Redis's allocation-failure text for LCS, nothing held afterwards.
+    used = info(server.port, "memory")["used_memory"]
+    for options in ((), ("LEN",), ("IDX",)):
+        assert conn.call("LCS", "lcs1", "lcs2", *options) == LCS_NO_MEMORY, options
+    assert info(server.port, "memory")["used_memory"] == used
+    assert pipeline(conn, cheap) == cheap_before
     assert snapshot(conn) == before
     # APPEND in a loop until refused: the value is intact at its last acknowledged size.
     chunk = b"a" * 65536

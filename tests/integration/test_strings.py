@@ -1,8 +1,11 @@
 """String commands: GET, SET and its options, SETNX, SETEX, PSETEX, MGET, MSET, MSETNX, GETSET,
-GETDEL, GETEX, APPEND, STRLEN, INCR/DECR family, INCRBYFLOAT, GETRANGE, SETRANGE, WRONGTYPE."""
+GETDEL, GETEX, APPEND, STRLEN, INCR/DECR family, INCRBYFLOAT, GETRANGE, SETRANGE, LCS, WRONGTYPE."""
+import random
 import time
 
 import pytest
+
+from plan_helpers import info
 
 WRONG_ARGS = "-ERR wrong number of arguments for '{}' command\r\n"
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
@@ -551,3 +554,321 @@ def test_redis_py_roundtrip(r):
     assert r.getrange("k", 0, -1) == b"v"
     assert r.setrange("k", 1, "w") == 2
     assert r.get("k") == b"vw"
+
+
+# ==== LCS ====
+
+LCS_NOT_STRING = b"-ERR The specified keys must contain string values\r\n"
+LCS_LEN_AND_IDX = b"-ERR If you want both the length and indexes, please just use IDX.\r\n"
+LCS_OVER_BULK_LIMIT = (b"-ERR Insufficient memory, transient memory for LCS exceeds "
+                       b"proto-max-bulk-len\r\n")
+LCS_NO_MEMORY = b"-ERR Insufficient memory, failed allocating transient memory for LCS\r\n"
+# Redis's documented example: LCS ohmytext mynewtext IDX.
+LCS_EXAMPLE_IDX = (b"*4\r\n$7\r\nmatches\r\n*2\r\n"
+                   b"*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n"
+                   b"*2\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n"
+                   b"$3\r\nlen\r\n:6\r\n")
+LCS_EXAMPLE_MINMATCHLEN = (b"*4\r\n$7\r\nmatches\r\n*1\r\n"
+                           b"*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n"
+                           b"$3\r\nlen\r\n:6\r\n")
+
+
+def lcs_model(a: bytes, b: bytes, minmatchlen: int = 0):
+    """Redis 7.0's lcsCommand in Python: (LCS bytes, [(a_start, a_end, b_start, b_end, len)]
+    in the order Redis emits them, from the end of the strings backwards)."""
+    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            if a[i - 1] == b[j - 1]:
+                table[i][j] = table[i - 1][j - 1] + 1
+            else:
+                table[i][j] = max(table[i - 1][j], table[i][j - 1])
+    result, matches, current = [], [], None
+    i, j = len(a), len(b)
+    while i > 0 and j > 0:
+        emit = False
+        if a[i - 1] == b[j - 1]:
+            result.append(a[i - 1])
+            if current is None:
+                current = [i - 1, i - 1, j - 1, j - 1]
+            elif current[0] == i and current[2] == j:
+                current[0] -= 1
+                current[2] -= 1
+            else:
+                emit = True
+            emit = emit or current[0] == 0 or current[2] == 0
+            i, j = i - 1, j - 1
+        else:
+            if table[i - 1][j] > table[i][j - 1]:
+                i -= 1
+            else:
+                j -= 1
+            emit = current is not None
+        if emit:
+            length = current[1] - current[0] + 1
+            if minmatchlen == 0 or length >= minmatchlen:
+                matches.append((current[0], current[1], current[2], current[3], length))
+            current = None
+    return bytes(reversed(result)), matches
+
+
+def lcs_idx_reply(matches, length: int, withmatchlen: bool) -> bytes:
+    """RESP2 bytes of LCS ... IDX for the model's matches."""
+    out = [b"*4\r\n$7\r\nmatches\r\n*%d\r\n" % len(matches)]
+    for a_start, a_end, b_start, b_end, match_length in matches:
+        out.append(b"*%d\r\n*2\r\n:%d\r\n:%d\r\n*2\r\n:%d\r\n:%d\r\n"
+                   % (3 if withmatchlen else 2, a_start, a_end, b_start, b_end))
+        if withmatchlen:
+            out.append(b":%d\r\n" % match_length)
+    out.append(b"$3\r\nlen\r\n:%d\r\n" % length)
+    return b"".join(out)
+
+
+def test_lcs_documented_examples(raw):
+    raw.call("MSET", "key1", "ohmytext", "key2", "mynewtext")
+    assert raw.call("LCS", "key1", "key2") == bulk(b"mytext")
+    assert raw.call("LCS", "key1", "key2", "LEN") == b":6\r\n"
+    assert raw.call("LCS", "key1", "key2", "IDX") == LCS_EXAMPLE_IDX
+    assert raw.call("LCS", "key1", "key2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN") == \
+        LCS_EXAMPLE_MINMATCHLEN
+    # Options in any order and case; repeated options are accepted.
+    assert raw.call("lcs", "key1", "key2", "withmatchlen", "minmatchlen", "4", "idx") == \
+        LCS_EXAMPLE_MINMATCHLEN
+    assert raw.call("LCS", "key1", "key2", "LEN", "LEN") == b":6\r\n"
+    assert raw.call("LCS", "key1", "key2", "IDX", "IDX") == LCS_EXAMPLE_IDX
+    # The arguments are in the model's terms too (the model is checked against Redis here).
+    assert lcs_model(b"ohmytext", b"mynewtext") == (
+        b"mytext", [(4, 7, 5, 8, 4), (2, 3, 0, 1, 2)])
+    # Swapping the keys swaps the ranges.
+    assert raw.cmd("LCS", "key2", "key1", "IDX") == [
+        b"matches", [[[5, 8], [4, 7]], [[0, 1], [2, 3]]], b"len", 6]
+
+
+def test_lcs_idx_is_a_map_in_resp3(raw):
+    raw.call("MSET", "key1", "ohmytext", "key2", "mynewtext")
+    assert raw.cmd("HELLO", "3")[b"proto"] == 3
+    assert raw.call("LCS", "key1", "key2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN") == \
+        b"%2" + LCS_EXAMPLE_MINMATCHLEN[2:]
+    assert raw.call("LCS", "key1", "key2", "IDX", "MINMATCHLEN", "100") == (
+        b"%2\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:6\r\n")
+    assert raw.call("LCS", "key1", "key2") == bulk(b"mytext")
+    assert raw.call("LCS", "key1", "key2", "LEN") == b":6\r\n"
+    assert raw.call("LCS", "key1", "nokey") == b"$0\r\n\r\n"
+    assert raw.call("LCS", "key1", "key2", "LEN", "IDX") == LCS_LEN_AND_IDX
+
+
+def test_lcs_missing_and_empty_keys(raw):
+    raw.call("SET", "s", "hello")
+    raw.call("SET", "empty", "")
+    empty_idx = b"*4\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:0\r\n"
+    for first, second in (("nokey", "nokey2"), ("nokey", "s"), ("s", "nokey"),
+                          ("empty", "s"), ("s", "empty"), ("empty", "empty")):
+        assert raw.call("LCS", first, second) == b"$0\r\n\r\n", (first, second)
+        assert raw.call("LCS", first, second, "LEN") == b":0\r\n", (first, second)
+        assert raw.call("LCS", first, second, "IDX", "WITHMATCHLEN") == empty_idx
+    assert raw.call("EXISTS", "nokey", "nokey2") == b":0\r\n"
+    # A key with itself: one match over the whole string.
+    assert raw.call("LCS", "s", "s") == bulk(b"hello")
+    assert raw.cmd("LCS", "s", "s", "IDX", "WITHMATCHLEN") == [
+        b"matches", [[[0, 4], [0, 4], 5]], b"len", 5]
+    # No common byte.
+    raw.call("SET", "t", "xyz")
+    assert raw.call("LCS", "s", "t") == b"$0\r\n\r\n"
+    assert raw.cmd("LCS", "s", "t", "IDX") == [b"matches", [], b"len", 0]
+
+
+def test_lcs_binary_and_integer_values(raw):
+    a = b"\x00\xff\r\nab\x00\x80"
+    b = b"a\x00\r\xffb\x00\r\n\x80"
+    raw.call("SET", "a", a)
+    raw.call("SET", "b", b)
+    expected, matches = lcs_model(a, b)
+    assert raw.call("LCS", "a", "b") == bulk(expected)
+    assert raw.call("LCS", "a", "b", "LEN") == b":%d\r\n" % len(expected)
+    assert raw.call("LCS", "a", "b", "IDX", "WITHMATCHLEN") == \
+        lcs_idx_reply(matches, len(expected), True)
+    # Integers are compared as their decimal text.
+    raw.call("SET", "n1", "-12345")
+    raw.call("SET", "n2", "2345")
+    raw.call("INCR", "n2")
+    assert raw.call("LCS", "n1", "n2") == bulk(b"234")
+    assert raw.cmd("LCS", "n1", "n2", "IDX", "WITHMATCHLEN") == [
+        b"matches", [[[2, 4], [0, 2], 3]], b"len", 3]
+    assert raw.call("LCS", "n1", "a") == b"$0\r\n\r\n"
+
+
+@pytest.mark.parametrize("setup", [("RPUSH", "other", "a"), ("HSET", "other", "f", "v"),
+                                   ("SADD", "other", "a"), ("ZADD", "other", "1", "a")])
+def test_lcs_wrong_type(raw, setup):
+    raw.call("SET", "s", "abc")
+    raw.call(*setup)
+    assert raw.call("LCS", "other", "s") == LCS_NOT_STRING
+    assert raw.call("LCS", "s", "other") == LCS_NOT_STRING
+    assert raw.call("LCS", "other", "other", "IDX") == LCS_NOT_STRING
+    assert raw.call("LCS", "nokey", "other", "LEN") == LCS_NOT_STRING
+    # The type is checked before the options.
+    assert raw.call("LCS", "s", "other", "FOO") == LCS_NOT_STRING
+    assert raw.call("LCS", "other", "s", "LEN", "IDX") == LCS_NOT_STRING
+    assert raw.call("LCS", "s", "other", "MINMATCHLEN", "x") == LCS_NOT_STRING
+    assert raw.call("TYPE", "other") != b"+none\r\n"
+
+
+@pytest.mark.parametrize("options,expected", [
+    (("LEN", "IDX"), LCS_LEN_AND_IDX),
+    (("IDX", "LEN"), LCS_LEN_AND_IDX),
+    (("IDX", "WITHMATCHLEN", "LEN", "MINMATCHLEN", "2"), LCS_LEN_AND_IDX),
+    (("FOO",), SYNTAX),
+    (("IDX", "FOO"), SYNTAX),
+    (("",), SYNTAX),
+    (("IDXX",), SYNTAX),
+    (("MINMATCHLEN",), SYNTAX),
+    (("IDX", "MINMATCHLEN"), SYNTAX),
+    (("MINMATCHLEN", "x", "IDX"), NOT_INTEGER),
+    (("MINMATCHLEN", "1.5"), NOT_INTEGER),
+    (("MINMATCHLEN", ""), NOT_INTEGER),
+    (("MINMATCHLEN", " 1"), NOT_INTEGER),
+    (("MINMATCHLEN", "9223372036854775808"), NOT_INTEGER),
+    # Options are read left to right: the first bad one decides the error.
+    (("LEN", "IDX", "FOO"), SYNTAX),
+    (("LEN", "IDX", "MINMATCHLEN", "x"), NOT_INTEGER),
+    (("MINMATCHLEN", "x", "FOO"), NOT_INTEGER),
+    (("FOO", "MINMATCHLEN", "x"), SYNTAX),
+])
+def test_lcs_option_errors(raw, options, expected):
+    raw.call("MSET", "key1", "ohmytext", "key2", "mynewtext")
+    assert raw.call("LCS", "key1", "key2", *options) == expected
+    assert raw.call("LCS", "nokey", "nokey2", *options) == expected
+
+
+def test_lcs_option_edges(raw):
+    raw.call("MSET", "key1", "ohmytext", "key2", "mynewtext")
+    assert raw.call("LCS") == WRONG_ARGS.format("lcs").encode()
+    assert raw.call("LCS", "key1") == WRONG_ARGS.format("lcs").encode()
+    # WITHMATCHLEN and MINMATCHLEN without IDX change nothing.
+    assert raw.call("LCS", "key1", "key2", "WITHMATCHLEN") == bulk(b"mytext")
+    assert raw.call("LCS", "key1", "key2", "MINMATCHLEN", "5") == bulk(b"mytext")
+    assert raw.call("LCS", "key1", "key2", "LEN", "WITHMATCHLEN", "MINMATCHLEN", "9") == \
+        b":6\r\n"
+    # A negative MINMATCHLEN reads as 0 (every match), as do 0 and 1.
+    for value in ("-1", "-9223372036854775808", "0", "1"):
+        assert raw.call("LCS", "key1", "key2", "IDX", "MINMATCHLEN", value) == \
+            LCS_EXAMPLE_IDX, value
+    assert raw.call("LCS", "key1", "key2", "IDX", "MINMATCHLEN", "2", "MINMATCHLEN", "3") \
+        == b"*4\r\n$7\r\nmatches\r\n*1\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n" \
+        b"$3\r\nlen\r\n:6\r\n"
+    assert raw.call("LCS", "key1", "key2", "IDX", "MINMATCHLEN", "9223372036854775807") == \
+        b"*4\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:6\r\n"
+    # Redis compares options with strcasecmp: an option ends at its first NUL byte.
+    assert raw.call("LCS", "key1", "key2", b"IDX\x00junk") == LCS_EXAMPLE_IDX
+    assert raw.call("LCS", "key1", "key2", b"len\x00") == b":6\r\n"
+    assert raw.call("LCS", "key1", "key2", b"\x00IDX") == SYNTAX
+    assert raw.call("LCS", "key1", "key2", "IDX", "MINMATCHLEN", b"4\x00") == NOT_INTEGER
+    assert raw.call("LCS", "key1", "key2", "IDX", "MINMATCHLEN", "+1") == NOT_INTEGER
+
+
+def test_lcs_matches_model_on_random_strings(raw):
+    rng = random.Random(20261125)
+    alphabets = [b"ab", b"abc", b"acgt", bytes(range(256))]
+    for round_index in range(300):
+        alphabet = alphabets[round_index % len(alphabets)]
+        a = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        b = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        minmatchlen = rng.choice([0, 1, 2, 3, 5])
+        withmatchlen = rng.random() < 0.5
+        raw.call("MSET", "a", a, "b", b)
+        expected, matches = lcs_model(a, b, minmatchlen)
+        context = (a, b, minmatchlen, withmatchlen)
+        assert raw.call("LCS", "a", "b") == bulk(expected), context
+        assert raw.call("LCS", "a", "b", "LEN") == b":%d\r\n" % len(expected), context
+        options = ["IDX", "MINMATCHLEN", str(minmatchlen)] + (["WITHMATCHLEN"] * withmatchlen)
+        assert raw.call("LCS", "a", "b", *options) == \
+            lcs_idx_reply(matches, len(expected), withmatchlen), context
+
+
+def test_lcs_long_strings(raw):
+    # 2,000 x 3,000 bytes: a 24 MB table, under the default proto-max-bulk-len.
+    rng = random.Random(7)
+    a = bytes(rng.choice(b"abcd") for _ in range(2000))
+    b = bytes(rng.choice(b"abcd") for _ in range(3000))
+    raw.call("MSET", "a", a, "b", b)
+    expected, matches = lcs_model(a, b, 3)
+    assert raw.call("LCS", "a", "b", timeout=20) == bulk(expected)
+    assert raw.call("LCS", "a", "b", "IDX", "MINMATCHLEN", "3", "WITHMATCHLEN", timeout=20) == \
+        lcs_idx_reply(matches, len(expected), True)
+    assert raw.call("GET", "a") == bulk(a)
+
+
+def test_lcs_table_past_proto_max_bulk_len(server_factory):
+    # The table is (len1 + 1) * (len2 + 1) * 4 bytes; Redis refuses more than
+    # proto-max-bulk-len (1 MB here): 512 * 512 * 4 is the limit itself. (keel cannot
+    # raise proto-max-bulk-len past its startup value: start at 8 MB and lower it.)
+    conn = server_factory("--proto-max-bulk-len", "8mb").raw()
+    assert conn.call("CONFIG", "SET", "proto-max-bulk-len", "1mb") == b"+OK\r\n"
+    conn.call("SET", "at_limit", "x" * 511)
+    conn.call("SET", "past_limit", "x" * 512)
+    conn.call("SET", "hundred_kb", "y" * 100_000)
+    assert conn.call("LCS", "at_limit", "at_limit", "LEN") == b":511\r\n"
+    assert conn.call("LCS", "at_limit", "at_limit") == bulk(b"x" * 511)
+    for options in ((), ("LEN",), ("IDX",)):
+        assert conn.call("LCS", "past_limit", "past_limit", *options) == LCS_OVER_BULK_LIMIT
+        assert conn.call("LCS", "hundred_kb", "hundred_kb", *options) == LCS_OVER_BULK_LIMIT
+    # 1,000 x 1,000 bytes (4 MB) is refused; against a missing key the table is one row.
+    assert conn.call("SET", "thousand", "z" * 1000) == b"+OK\r\n"
+    assert conn.call("LCS", "thousand", "past_limit") == LCS_OVER_BULK_LIMIT
+    assert conn.call("LCS", "hundred_kb", "nokey", "LEN") == b":0\r\n"
+    # The option errors come first; the size only then.
+    assert conn.call("LCS", "past_limit", "past_limit", "LEN", "IDX") == LCS_LEN_AND_IDX
+    assert conn.call("LCS", "past_limit", "past_limit", "FOO") == SYNTAX
+    # Raising the limit again lets it through.
+    assert conn.call("CONFIG", "SET", "proto-max-bulk-len", "8mb") == b"+OK\r\n"
+    assert conn.call("LCS", "thousand", "past_limit", "LEN") == b":0\r\n"
+    assert conn.call("LCS", "past_limit", "past_limit", "LEN") == b":512\r\n"
+
+
+@pytest.mark.keel_only
+def test_lcs_table_from_the_data_heap(server_factory):
+    # The table is scratch from the data heap: used_memory is back where it was after each
+    # LCS, and a table the heap cannot hold (36 MB against an 8 MB budget; Redis would
+    # malloc it) answers Redis's allocation-failure text, with the dataset unchanged.
+    server = server_factory("--maxmemory", "8mb")
+    conn = server.raw(timeout=20)
+    conn.call("SET", "a", "ab" * 1500)
+    conn.call("SET", "b", "ba" * 1500)
+    conn.call("SET", "small", "abcab")
+    used = info(server.port, "memory")["used_memory"]
+    for options in ((), ("LEN",), ("IDX",), ("IDX", "WITHMATCHLEN")):
+        assert conn.call("LCS", "a", "b", *options) == LCS_NO_MEMORY, options
+    assert info(server.port, "memory")["used_memory"] == used
+    expected, matches = lcs_model(b"ab" * 1500, b"abcab")
+    assert conn.call("LCS", "a", "small") == bulk(expected)
+    assert conn.call("LCS", "a", "small", "IDX") == lcs_idx_reply(matches, len(expected), False)
+    # 1,000 x 1,000 bytes: a 4 MB table fits, and is freed.
+    conn.call("SET", "c", "ab" * 500)
+    used = info(server.port, "memory")["used_memory"]
+    assert conn.call("LCS", "c", "c", "LEN") == b":1000\r\n"
+    assert conn.call("LCS", "c", "c") == bulk(b"ab" * 500)
+    assert info(server.port, "memory")["used_memory"] == used
+    assert conn.call("GET", "a") == bulk(b"ab" * 1500)
+    assert conn.call("DBSIZE") == b":4\r\n"
+    assert info(server.port, "memory")["allocations_after_ready"] == "0"
+
+
+def test_lcs_in_command_table(raw):
+    info_row = raw.cmd("COMMAND", "INFO", "LCS")[0]
+    assert info_row[:7] == [b"lcs", -3, [b"readonly"], 1, 2, 1,
+                            [b"@read", b"@string", b"@slow"]]
+    docs = raw.cmd("COMMAND", "DOCS", "lcs")
+    assert docs[0] == b"lcs"
+    fields = dict(zip(docs[1][0::2], docs[1][1::2]))
+    assert fields[b"summary"] == b"Find longest common substring"
+    assert fields[b"since"] == b"7.0.0"
+    assert fields[b"group"] == b"string"
+    # Both keys are read: ACL key patterns apply to each.
+    assert raw.call("ACL", "SETUSER", "lcsuser", "on", "nopass", "~k*", "+lcs") == b"+OK\r\n"
+    try:
+        assert raw.call("ACL", "DRYRUN", "lcsuser", "LCS", "k1", "k2", "IDX") == b"+OK\r\n"
+        denied = b"$54\r\nThis user has no permissions to access the 'other' key\r\n"
+        assert raw.call("ACL", "DRYRUN", "lcsuser", "LCS", "k1", "other") == denied
+        assert raw.call("ACL", "DRYRUN", "lcsuser", "LCS", "other", "k1") == denied
+    finally:
+        raw.call("ACL", "DELUSER", "lcsuser")

@@ -52,6 +52,11 @@ COMMANDS = [
     ("GETRANGE", "gr", "100", "200"), ("SETRANGE", "gr", "6", "Redis"),
     ("SETRANGE", "pad", "5", "abc"), ("SETRANGE", "gr", "-1", "x"),
     ("SETRANGE", "gr", "536870912", "x"),
+    ("SET", "lcs1", "ohmytext"), ("SET", "lcs2", "mynewtext"), ("LCS", "lcs1", "lcs2"),
+    ("LCS", "lcs1", "lcs2", "LEN"), ("LCS", "lcs1", "lcs2", "IDX", "MINMATCHLEN", "4",
+                                     "WITHMATCHLEN"),
+    ("LCS", "lcs1", "missing", "IDX"), ("LCS", "lcs1", "lcs2", "LEN", "IDX"),
+    ("LCS", "lcs1", "lcs2", "MINMATCHLEN", "x"), ("LCS", "gr", "gr", "FOO"),
     # lists
     ("RPUSH", "l", "a", "b", "c", "d", "e"), ("LPUSH", "l", "z", "y"), ("LLEN", "l"),
     ("LRANGE", "l", "0", "-1"), ("LRANGE", "l", "-3", "-1"), ("LRANGE", "l", "100", "200"),

@@ -372,7 +372,7 @@ Test(acl, default_password) {
     struct config after;
     config_defaults(&before);
     config_defaults(&after);
-    memcpy(after.requirepass, "new", 3);
+    after.requirepass = (const uint8_t *)"new";
     after.requirepass_size = 3;
     /* Unchanged requirepass: default keeps what ACL SETUSER gave it. */
     cr_assert_eq(SETUSER("default", ">extra"), ACL_SETUSER_OK);

@@ -48,10 +48,19 @@ static uint32_t keyword(const char *name) {
     return index;
 }
 
-/* CONFIG GET's value for `name`. */
+/* CONFIG GET's value for `name` (a viewed one up to its first NUL, for the str asserts). */
 static const char *get(const struct config *config, const char *name) {
-    static char value[CONFIG_VALUE_SIZE_MAX];
+    static char value[8 * CONFIG_VALUE_SIZE_MAX];
     memset(value, 'x', sizeof(value));
+    struct slice view;
+    if (config_keyword_view(config, keyword(name), &view)) {
+        cr_assert_lt(view.size, sizeof(value));
+        if (view.size > 0) {
+            memcpy(value, view.ptr, view.size);
+        }
+        value[view.size] = '\0';
+        return value;
+    }
     config_keyword_format(config, keyword(name), value, CONFIG_VALUE_SIZE_MAX);
     return value;
 }
@@ -556,16 +565,15 @@ Test(config, string_limits) {
     char value[CONFIG_STRING_SIZE_MAX + 1];
     memset(value, 'p', CONFIG_STRING_SIZE_MAX - 1);
     value[CONFIG_STRING_SIZE_MAX - 1] = '\0';
-    snprintf(line, sizeof(line), "requirepass %s", value);
-    struct config config = config_line(line);
-    cr_assert_eq(config.requirepass_size, CONFIG_STRING_SIZE_MAX - 1);
-    cr_assert_str_eq(get(&config, "requirepass"), value);
     snprintf(line, sizeof(line), "dir %s", value);
     cr_assert_str_eq(config_line(line).dir, value);
     value[CONFIG_STRING_SIZE_MAX - 1] = 'p';
     value[CONFIG_STRING_SIZE_MAX] = '\0';
+    /* requirepass is kept by reference: 512 bytes are fine (it is bounded by the line). */
     snprintf(line, sizeof(line), "requirepass %s", value);
-    line_fails(line, "requirepass: argument is too long");
+    struct config config = config_line(line);
+    cr_assert_eq(config.requirepass_size, CONFIG_STRING_SIZE_MAX);
+    cr_assert_str_eq(get(&config, "requirepass"), value);
     snprintf(line, sizeof(line), "dir %s", value);
     line_fails(line, "dir: argument is too long");
     line_fails("logfile \"a\\x00b\"", "logfile: argument must not contain a NUL byte");
@@ -1009,6 +1017,12 @@ Test(config, keyword_table) {
         if (alias != NULL) {
             cr_assert_eq(config_keyword_find(alias, (uint32_t)strlen(alias)), index);
         }
+        /* requirepass (of any size) is viewed; the others fit CONFIG_VALUE_SIZE_MAX. */
+        struct slice view;
+        if (config_keyword_view(&config, index, &view)) {
+            cr_assert_str_eq(name, "requirepass");
+            continue;
+        }
         char value[CONFIG_VALUE_SIZE_MAX];
         config_keyword_format(&config, index, value, sizeof(value));
         cr_assert_lt(strlen(value), sizeof(value));
@@ -1044,4 +1058,189 @@ Test(config, config_get_longest_values) {
     cr_assert_str_eq(get(&config, "client-output-buffer-limit"),
                      "normal 18446744073709551615 18446744073709551615 2147483647 "
                      "slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+}
+
+/* ==== requirepass by reference (any size) ==== */
+
+/* requirepass from a line: bounded by the line only; the longest line's password applies. */
+Test(config, requirepass_startup_is_bounded_by_the_line) {
+    static char line[4096];
+    memcpy(line, "requirepass ", 12);
+    memset(line + 12, 'q', sizeof(line) - 13);
+    line[sizeof(line) - 1] = '\0'; /* 4095 bytes: the longest line */
+    struct config config = config_line(line);
+    cr_assert_eq(config.requirepass_size, sizeof(line) - 13);
+    cr_assert_eq(config.requirepass[0], 'q');
+    cr_assert_eq(config.requirepass[config.requirepass_size - 1], 'q');
+    /* The value outlives the line it came from (it is copied to lasting storage). */
+    memset(line, 'z', sizeof(line) - 1);
+    cr_assert_eq(config.requirepass[0], 'q');
+    /* A flag's entry: 4095 bytes at most, as any argument. */
+    static char value[4097];
+    memset(value, 'f', 4095);
+    value[4095] = '\0';
+    char *argv[] = { "keel", "--requirepass", value };
+    struct config_flags flags;
+    cr_assert(load(&config, 3, argv, &flags), "%s", error);
+    cr_assert_eq(config.requirepass_size, 4095);
+    cr_assert_eq(config.requirepass[4094], 'f');
+    value[4095] = 'f';
+    value[4096] = '\0';
+    cr_assert_not(load(&config, 3, argv, &flags));
+    cr_assert_str_eq(error, "requirepass: argument is too long");
+}
+
+/* CONFIG SET: no limit of its own; the config refers to the argument until it is kept. */
+Test(config, set_requirepass_any_size) {
+    static uint8_t password[1024 * 1024 + 1];
+    static const uint32_t sizes[] = { 511, 512, 513, 4095, 4096, 16384, 16385, 1024 * 1024 };
+    struct config reserved = config_fresh();
+    for (uint32_t index = 0; index < ARRAY_COUNT(sizes); index++) {
+        memset(password, 'a' + (int)index, sizes[index]);
+        password[sizes[index] / 2] = 0; /* binary safe */
+        struct config config = config_fresh();
+        struct slice value = { .ptr = password, .size = sizes[index] };
+        cr_assert_eq(config_set_bytes(&config, &reserved, keyword("requirepass"), value, error),
+                     CONFIG_SET_OK, "%u: %s", sizes[index], error);
+        cr_assert_eq(config.requirepass, password);
+        cr_assert_eq(config.requirepass_size, sizes[index]);
+        struct slice view;
+        cr_assert(config_keyword_view(&config, keyword("requirepass"), &view));
+        cr_assert_eq(view.size, sizes[index]); /* NUL bytes included, as Redis 7.0 shows it */
+        cr_assert(memcmp(view.ptr, password, sizes[index]) == 0);
+    }
+    struct config config = config_fresh();
+    cr_assert_eq(config_set_bytes(&config, &reserved, keyword("requirepass"),
+                                  (struct slice){ .ptr = password, .size = 0 }, error),
+                 CONFIG_SET_OK);
+    cr_assert_null(config.requirepass);
+    cr_assert_str_eq(get(&config, "requirepass"), "");
+    struct slice view;
+    cr_assert_not(config_keyword_view(&config, keyword("maxmemory"), &view));
+}
+
+/* Other values: their parser sees them whole (Redis's errors), a list is bounded by a line. */
+Test(config, set_long_values) {
+    static char value[8192];
+    memset(value, '1', sizeof(value) - 1);
+    value[sizeof(value) - 1] = '\0';
+    struct config reserved = config_fresh();
+    struct config config = config_fresh();
+    struct slice text = { .ptr = (const uint8_t *)value, .size = sizeof(value) - 1 };
+    cr_assert_eq(config_set_bytes(&config, &reserved, keyword("maxmemory-samples"), text, error),
+                 CONFIG_SET_INVALID);
+    cr_assert_str_eq(error, "argument couldn't be parsed into an integer");
+    cr_assert_eq(config_set_bytes(&config, &reserved, keyword("save"), text, error),
+                 CONFIG_SET_INVALID);
+    cr_assert_str_eq(error, "argument is too long");
+    cr_assert_eq(config_set_allowed(keyword("port"), error), CONFIG_SET_IMMUTABLE);
+    cr_assert_str_eq(error, "can't set immutable config");
+    cr_assert_eq(config_set_allowed(keyword("dir"), error), CONFIG_SET_PROTECTED);
+    cr_assert_eq(config_set_allowed(keyword("requirepass"), error), CONFIG_SET_OK);
+    cr_assert_str_empty(error);
+}
+
+/* ==== A list keyword's single argument is split again (Redis 7.0's MULTI_ARG_CONFIG) ==== */
+
+Test(config, flag_list_in_one_argument) {
+    struct config config;
+    struct config_flags flags;
+    char *output[] = { "keel", "--client-output-buffer-limit", "normal 1000 0 0" };
+    cr_assert(load(&config, 3, output, &flags), "%s", error);
+    cr_assert_eq(config.output_limit_normal.hard_size, 1000);
+    cr_assert_eq(config.output_limit_normal.soft_size, 0);
+    cr_assert_str_eq(get(&config, "client-output-buffer-limit"),
+                     "normal 1000 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+    char *two[] = { "keel", "--client-output-buffer-limit", "  normal 1mb 2mb 3   pubsub 4 5 6 " };
+    cr_assert(load(&config, 3, two, &flags), "%s", error);
+    cr_assert_eq(config.output_limit_normal.hard_size, MIB);
+    cr_assert_eq(config.output_limit_normal.soft_seconds, 3);
+    cr_assert_eq(config.output_limit_pubsub.hard_size, 4);
+    cr_assert_eq(config.output_limit_pubsub.soft_seconds, 6);
+    /* Quotes inside are honoured, as sdssplitargs does. */
+    char *quoted[] = { "keel", "--client-output-buffer-limit", "normal \"1000\" '0' 0" };
+    cr_assert(load(&config, 3, quoted, &flags), "%s", error);
+    cr_assert_eq(config.output_limit_normal.hard_size, 1000);
+    char *save[] = { "keel", "--save", "900 1 300 10", "--port", "7001" };
+    cr_assert(load(&config, 5, save, &flags), "%s", error);
+    cr_assert_eq(config.port, 7001);
+    char *bind[] = { "keel", "--bind", "127.0.0.2   -::1" };
+    cr_assert(load(&config, 3, bind, &flags), "%s", error);
+    cr_assert_eq(config.bind_count, 2);
+    cr_assert_str_eq(config.bind[0], "127.0.0.2");
+    cr_assert_str_eq(config.bind[1], "-::1");
+    cr_assert_str_eq(get(&config, "bind"), "127.0.0.2 -::1");
+    /* The keyword and its value in one entry worked before and still does. */
+    char *joined[] = { "keel", "--client-output-buffer-limit normal 2000 0 0" };
+    cr_assert(load(&config, 2, joined, &flags), "%s", error);
+    cr_assert_eq(config.output_limit_normal.hard_size, 2000);
+    /* `--save ""` and `--save` are still the empty list. */
+    char *empty[] = { "keel", "--save", "", "--save" };
+    cr_assert(load(&config, 4, empty, &flags), "%s", error);
+}
+
+Test(config, flag_list_in_one_argument_errors) {
+    struct config config;
+    struct config_flags flags;
+    /* Two arguments are not split again: "normal 1000 0 0" "pubsub 1 1 1" is two values. */
+    char *two[] = { "keel", "--client-output-buffer-limit", "normal 1000 0 0", "pubsub 1 1 1" };
+    cr_assert_not(load(&config, 4, two, &flags));
+    cr_assert_str_eq(error, "client-output-buffer-limit: Wrong number of arguments in buffer "
+                            "limit configuration.");
+    char *short_list[] = { "keel", "--client-output-buffer-limit", "normal 1000 0" };
+    cr_assert_not(load(&config, 3, short_list, &flags));
+    cr_assert_str_eq(error, "client-output-buffer-limit: Wrong number of arguments in buffer "
+                            "limit configuration.");
+    char *bad_save[] = { "keel", "--save", "900 x" };
+    cr_assert_not(load(&config, 3, bad_save, &flags));
+    cr_assert_str_eq(error, "save: Invalid save parameters");
+    /* Unbalanced quotes leave no argument, as Redis's sdssplitargs returning NULL: the
+     * output limits are unchanged, and bind ends up empty (refused by config_validate,
+     * as Redis refuses to listen nowhere). */
+    char *unbalanced[] = { "keel", "--client-output-buffer-limit", "normal \"1000 0 0" };
+    cr_assert(load(&config, 3, unbalanced, &flags), "%s", error);
+    cr_assert_eq(config.output_limit_normal.hard_size, 256 * MIB);
+    char *bind[] = { "keel", "--bind", "127.0.0.1 \"::1" };
+    cr_assert(load(&config, 3, bind, &flags), "%s", error);
+    cr_assert_eq(config.bind_count, 0);
+    cr_assert_not(config_validate(&config, error));
+    cr_assert_str_eq(error, "bind: keel needs at least one address to listen on");
+    /* Only list keywords are split: other values are taken whole. */
+    char *size[] = { "keel", "--maxmemory", "1 mb" };
+    cr_assert_not(load(&config, 3, size, &flags));
+    cr_assert_str_eq(error, "maxmemory: argument must be a memory value");
+    char *password[] = { "keel", "--requirepass", "a b" };
+    cr_assert(load(&config, 3, password, &flags), "%s", error);
+    cr_assert_eq(config.requirepass_size, 3);
+    /* At most CONFIG_ARG_COUNT_MAX (64) arguments after the split. */
+    static char many[4000];
+    many[0] = '\0';
+    for (uint32_t index = 0; index < 65; index++) {
+        strcat(many, "1 ");
+    }
+    char *too_many[] = { "keel", "--save", many };
+    cr_assert_not(load(&config, 3, too_many, &flags));
+    cr_assert_str_eq(error, "save: too many arguments");
+}
+
+Test(config, file_list_in_one_argument) {
+    static const char contents[] = "client-output-buffer-limit \"normal 1000 0 0 pubsub 1 2 3\"\n"
+                                   "save \"900 1 300 10\"\n"
+                                   "bind \"127.0.0.2 -::1\"\n"
+                                   "save \"\"\n";
+    const char *path = temp_file(contents, sizeof(contents) - 1);
+    char *argv[] = { "keel", (char *)path };
+    struct config config;
+    struct config_flags flags;
+    bool loaded = load(&config, 2, argv, &flags);
+    unlink(path);
+    cr_assert(loaded, "%s", error);
+    cr_assert_eq(config.output_limit_normal.hard_size, 1000);
+    cr_assert_eq(config.output_limit_pubsub.soft_seconds, 3);
+    cr_assert_eq(config.bind_count, 2);
+    cr_assert_str_eq(config.bind[1], "-::1");
+    /* The argument reads as a C string when split again: a NUL byte ends it. */
+    config = config_line("client-output-buffer-limit \"normal 7 0 0\\x00 pubsub 1 1 1\"");
+    cr_assert_eq(config.output_limit_normal.hard_size, 7);
+    cr_assert_eq(config.output_limit_pubsub.hard_size, 32 * MIB);
 }
