@@ -13,41 +13,29 @@
 
 #include <criterion/criterion.h>
 
+#include "heap_mapping.h"
+
 #include "config.h"
 #include "heap.h"
 
-#include <sys/mman.h>
 
 #define TEST_PAGE_COUNT 64u /* 4 MiB */
 #define PASSWORD_SIZE_MAX (1024u * 1024u)
 
 static struct heap heap;
-static uint8_t *mapping;
-static uint64_t mapping_size;
-static struct heap_page *descriptors;
+static struct heap_mapping mapping;
 static char error[CONFIG_ERROR_SIZE_MAX];
 static struct config reserved;
 static uint8_t password[PASSWORD_SIZE_MAX];
 
 static void setup(void) {
-    mapping_size = ((uint64_t)TEST_PAGE_COUNT + 1) * HEAP_PAGE_SIZE;
-    void *area = mmap(NULL, mapping_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
-    cr_assert(area != MAP_FAILED);
-    mapping = area;
-    uint8_t *pages = (uint8_t *)align_up((uint64_t)(uintptr_t)mapping, HEAP_PAGE_SIZE);
-    void *table = mmap(NULL, heap_descriptor_size(TEST_PAGE_COUNT), PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    cr_assert(table != MAP_FAILED);
-    descriptors = table;
-    heap_init(&heap, pages, TEST_PAGE_COUNT, descriptors);
+    heap_mapping_init(&mapping, &heap, TEST_PAGE_COUNT);
     config_defaults(&reserved);
 }
 
 static void teardown(void) {
     heap_verify(&heap);
-    munmap(descriptors, heap_descriptor_size(TEST_PAGE_COUNT));
-    munmap(mapping, mapping_size);
+    heap_mapping_release(&mapping);
 }
 
 TestSuite(config_requirepass, .init = setup, .fini = teardown);

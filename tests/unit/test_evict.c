@@ -17,8 +17,9 @@
 #include "evict.h"
 
 #include <criterion/criterion.h>
+
+#include "heap_mapping.h"
 #include <stdio.h>
-#include <sys/mman.h>
 
 #define TEST_PAGE_COUNT ((uint32_t)(64 * MIB / HEAP_PAGE_SIZE))
 #define TEST_DB_COUNT 8u
@@ -30,25 +31,13 @@
 #define LRU_NOW 100000u
 
 static struct heap heap;
-static uint8_t *mapping;
-static uint64_t mapping_size;
-static struct heap_page *descriptors;
+static struct heap_mapping mapping;
 static struct keyspace keyspace;
 static struct db dbs[TEST_DB_COUNT];
 static uint64_t baseline_object_count;
 
 static void setup(void) {
-    mapping_size = ((uint64_t)TEST_PAGE_COUNT + 1) * HEAP_PAGE_SIZE;
-    void *area = mmap(NULL, mapping_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
-    cr_assert(area != MAP_FAILED);
-    mapping = area;
-    uint8_t *pages = (uint8_t *)align_up((uint64_t)(uintptr_t)mapping, HEAP_PAGE_SIZE);
-    void *table = mmap(NULL, heap_descriptor_size(TEST_PAGE_COUNT), PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    cr_assert(table != MAP_FAILED);
-    descriptors = table;
-    heap_init(&heap, pages, TEST_PAGE_COUNT, descriptors);
+    heap_mapping_init(&mapping, &heap, TEST_PAGE_COUNT);
     cr_assert(keyspace_init(&keyspace, &heap, dbs, TEST_DB_COUNT));
     keyspace.now_ms = NOW_MS;
     keyspace.lru_clock = LRU_NOW;
@@ -60,8 +49,7 @@ static void setup(void) {
 
 static void teardown(void) {
     heap_verify(&heap);
-    munmap(descriptors, heap_descriptor_size(TEST_PAGE_COUNT));
-    munmap(mapping, mapping_size);
+    heap_mapping_release(&mapping);
 }
 
 TestSuite(evict, .init = setup, .fini = teardown);

@@ -18,7 +18,7 @@
 #include <criterion/criterion.h>
 
 #ifdef LIST_TEST_REAL_HEAP
-#include <sys/mman.h>
+#include "heap_mapping.h"
 #else
 #include "fake_heap.h"
 #endif
@@ -36,30 +36,17 @@ static uint64_t model_length;
 
 #ifdef LIST_TEST_REAL_HEAP
 #define TEST_PAGE_COUNT 8192u
-static uint8_t *mapping;
-static uint64_t mapping_size;
-static struct heap_page *descriptors;
+static struct heap_mapping mapping;
 
 static void heap_setup(void) {
-    mapping_size = ((uint64_t)TEST_PAGE_COUNT + 1) * HEAP_PAGE_SIZE;
-    void *area = mmap(NULL, mapping_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
-    cr_assert(area != MAP_FAILED);
-    mapping = area;
-    uint8_t *pages = (uint8_t *)align_up((uint64_t)(uintptr_t)mapping, HEAP_PAGE_SIZE);
-    void *table = mmap(NULL, heap_descriptor_size(TEST_PAGE_COUNT), PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    cr_assert(table != MAP_FAILED);
-    descriptors = table;
-    heap_init(&heap, pages, TEST_PAGE_COUNT, descriptors);
+    heap_mapping_init(&mapping, &heap, TEST_PAGE_COUNT);
 }
 
 static void heap_teardown(void) {
     cr_assert_eq(heap.used_size, 0);
     cr_assert_eq(heap.object_count, 0);
     heap_verify(&heap);
-    munmap(descriptors, heap_descriptor_size(TEST_PAGE_COUNT));
-    munmap(mapping, mapping_size);
+    heap_mapping_release(&mapping);
 }
 
 static uint64_t live_size(void) {
